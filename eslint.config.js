@@ -1,0 +1,11 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({ ts: true, ignores: ['dist/**', 'coverage/**'] }),
+  {
+    rules: {
+      // The house style: pino everywhere, including start-up failures.
+      'no-console': 'error'
+    }
+  }
+]

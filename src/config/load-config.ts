@@ -1,0 +1,50 @@
+import { schema, type ConfigValues, type Schema } from './schema.ts'
+import { PACKAGE_NAME, PACKAGE_VERSION } from './service-identity.ts'
+import { ServiceError } from '../errors/service-error.ts'
+import { errors } from '../errors/catalogue.ts'
+
+export interface Config extends ConfigValues {
+  /** Name used in responses, logs and Error Reporting: K_SERVICE, else the package name. */
+  readonly serviceName: string
+  /** Version for Error Reporting's serviceContext: K_REVISION, else the package version. */
+  readonly serviceVersion: string
+}
+
+export interface ConfigProblem {
+  variable: string
+  reason: string
+}
+
+/**
+ * Reads every variable in the schema from `env` once, validates it and returns
+ * a frozen, typed object. All problems are collected, so one failed boot names
+ * every bad variable rather than the first.
+ */
+export function loadConfig (env: Readonly<Record<string, string | undefined>>): Config {
+  const values: Record<string, unknown> = {}
+  const problems: ConfigProblem[] = []
+  for (const [name, spec] of Object.entries(schema) as Array<[keyof Schema, Schema[keyof Schema]]>) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') {
+      values[name] = spec.default
+      continue
+    }
+    try {
+      values[name] = spec.parse(raw)
+    } catch (error) {
+      problems.push({ variable: name, reason: (error as Error).message })
+    }
+  }
+  if (problems.length > 0) {
+    throw new ServiceError(errors.CONFIG_INVALID, {
+      message: `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.reason}`).join('; ')}`,
+      details: { problems },
+    })
+  }
+  const typed = values as ConfigValues
+  return Object.freeze({
+    ...typed,
+    serviceName: typed.K_SERVICE ?? PACKAGE_NAME,
+    serviceVersion: typed.K_REVISION ?? PACKAGE_VERSION,
+  })
+}

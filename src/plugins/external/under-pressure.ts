@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import underPressure from '@fastify/under-pressure'
+import { ServiceError } from '../../errors/service-error.ts'
+import { errors } from '../../errors/catalogue.ts'
+
+// Sheds load with 503 and Retry-After when the event loop falls behind, so
+// Cloud Run's front end retries on another instance instead of queueing here.
+// Probe routes (config.probe) are exempt: a busy instance is still alive.
+
+/** Event-loop delay (ms) past which requests are shed. Well above a healthy p99, well below a timeout. */
+const MAX_EVENT_LOOP_DELAY_MS = 1_000
+/** Event-loop utilisation past which requests are shed. */
+const MAX_EVENT_LOOP_UTILIZATION = 0.98
+/** Seconds a client should wait; Cloud Run's front end usually retries elsewhere sooner. */
+const RETRY_AFTER_SECONDS = 5
+
+class OverloadedError extends ServiceError {
+  constructor () {
+    super(errors.OVERLOADED, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } })
+  }
+}
+
+export default fp(async function underPressurePlugin (app) {
+  await app.register(underPressure, {
+    maxEventLoopDelay: MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: MAX_EVENT_LOOP_UTILIZATION,
+    retryAfter: RETRY_AFTER_SECONDS,
+    customError: OverloadedError,
+  })
+  app.addHook('onRoute', (route) => {
+    if (route.config?.probe === true) {
+      // A handler that returns undefined lets the request through.
+      route.config = { ...route.config, pressureHandler: () => undefined }
+    }
+  })
+}, { name: 'under-pressure' })
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Marks a health or readiness probe: never shed, never request-logged. */
+    probe?: boolean
+    /** @fastify/under-pressure's per-route override; set for probes by this plugin. */
+    pressureHandler?: () => undefined
+  }
+}

@@ -1,0 +1,68 @@
+// The only file that touches the process: environment, signals, listen, exit.
+// Everything else is built by factories that take explicit arguments.
+import type { AddressInfo } from 'node:net'
+import type { FastifyPluginAsync } from 'fastify'
+import { buildApp } from './app.ts'
+import { loadConfig } from './config/load-config.ts'
+import { ServiceError } from './errors/service-error.ts'
+import { createShutdown } from './lifecycle/shutdown.ts'
+import { createLogger } from './logging/cloud-logging.ts'
+
+const bootStartedAt = performance.now()
+
+/** Logs why boot failed in one structured CRITICAL line, then exits non-zero. */
+function failBoot (error: unknown): never {
+  // The real config may be what failed, so this logger uses the defaults.
+  const logger = createLogger(loadConfig({}))
+  if (error instanceof ServiceError) {
+    // An expected failure (bad config, missing secret): the message and
+    // details say what to fix, and a stack trace would only bury them.
+    logger.fatal({ code: error.code, ...error.details }, error.message)
+  } else {
+    logger.fatal({ err: error }, 'Boot failed')
+  }
+  process.exit(1)
+}
+
+export interface StartOptions {
+  /** Extra routes; only test fixtures pass any. */
+  routes?: FastifyPluginAsync[]
+}
+
+/** Boots the service from the process's environment and serves until a signal. */
+export async function start ({ routes = [] }: StartOptions = {}): Promise<void> {
+  try {
+    await boot(routes)
+  } catch (error) {
+    failBoot(error)
+  }
+}
+
+async function boot (routes: FastifyPluginAsync[]): Promise<void> {
+  const config = loadConfig(process.env)
+  const logger = createLogger(config)
+  let onProgrammerError: (error: Error) => void = () => {}
+  const app = await buildApp(config, { logger, routes, onProgrammerError: (error) => onProgrammerError(error) })
+
+  const { shutdown, onSignal, onFatal } = createShutdown({
+    app,
+    logger,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    exit: (code) => process.exit(code),
+  })
+  onProgrammerError = () => shutdown('programmer error', 1)
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('uncaughtException', (error) => onFatal(error, 'uncaughtException'))
+  process.on('unhandledRejection', (reason) => onFatal(reason, 'unhandledRejection'))
+
+  await app.listen({ port: config.PORT, host: config.HOST })
+  logger.info({
+    node: process.version,
+    port: (app.server.address() as AddressInfo).port,
+    bootMs: Math.round(performance.now() - bootStartedAt),
+  }, `${config.serviceName} ready`)
+}
+
+// Importing this module (as test fixtures do) starts nothing; running it does.
+if (import.meta.main) await start()

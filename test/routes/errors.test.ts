@@ -1,0 +1,96 @@
+import { describe, expect, it, vi } from 'vitest'
+import type { FastifyPluginAsync } from 'fastify'
+import { ServiceError } from '../../src/errors/service-error.ts'
+import { errors } from '../../src/errors/catalogue.ts'
+import { buildTestApp } from '../helpers/test-app.ts'
+
+const failingRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/bug', async () => {
+    const missing = undefined as unknown as { property: string }
+    return missing.property // a TypeError: a bug
+  })
+  app.get('/broken-dependency', async () => {
+    throw new Error('connect ECONNREFUSED 10.1.2.3:5432 password=hunter2')
+  })
+  app.get('/operational', async () => {
+    throw new ServiceError(errors.OVERLOADED, { message: 'pool exhausted at db-7', headers: { 'retry-after': '3' } })
+  })
+  app.post('/echo', async (request) => ({ received: request.body }))
+}
+
+describe('error responses', () => {
+  it('when a route does not exist, then the client gets 404 with a stable code', async () => {
+    const { app } = await buildTestApp()
+    const response = await app.inject({ method: 'GET', url: '/nope?x=1' })
+    expect(response.statusCode).toBe(404)
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(response.json()).toStrictEqual({ code: 'SVC_ROUTE_NOT_FOUND', message: 'No route for GET /nope' })
+  })
+
+  it('when a route exists but not for the method, then the client gets 405 with Allow', async () => {
+    const { app } = await buildTestApp()
+    const response = await app.inject({ method: 'DELETE', url: '/health' })
+    expect(response.statusCode).toBe(405)
+    expect(response.headers.allow).toBe('GET, HEAD')
+    expect(response.json()).toStrictEqual({ code: 'SVC_METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /health' })
+  })
+
+  it('when a handler hits a bug, then the client gets a bare 500, the log says CRITICAL with the stack, and the process is told to restart', async () => {
+    const onProgrammerError = vi.fn()
+    const { app, logs, config } = await buildTestApp({}, { routes: [failingRoutes], onProgrammerError })
+    const response = await app.inject({ method: 'GET', url: '/bug' })
+    expect(response.statusCode).toBe(500)
+    expect(response.json()).toStrictEqual({ code: 'SVC_INTERNAL', message: 'Internal server error' })
+    const critical = logs.lines().filter((line) => line.severity === 'CRITICAL')
+    expect(critical).toHaveLength(1)
+    expect(critical[0]).toMatchObject({
+      message: 'Unexpected TypeError while handling a request',
+      code: 'SVC_INTERNAL',
+      serviceContext: { service: config.serviceName, version: config.serviceVersion },
+    })
+    expect(critical[0]?.stack_trace).toMatch(/^TypeError: Cannot read properties of undefined .*\n\s+at /)
+    expect(onProgrammerError).toHaveBeenCalledTimes(1)
+    expect(onProgrammerError.mock.calls[0]?.[0]).toBeInstanceOf(TypeError)
+  })
+
+  it('when a handler fails unexpectedly, then the 500 body says nothing about internals and the log has them at ERROR', async () => {
+    const onProgrammerError = vi.fn()
+    const { app, logs } = await buildTestApp({}, { routes: [failingRoutes], onProgrammerError })
+    const response = await app.inject({ method: 'GET', url: '/broken-dependency' })
+    expect(response.statusCode).toBe(500)
+    expect(response.body).toBe('{"code":"SVC_INTERNAL","message":"Internal server error"}')
+    const errorLine = logs.lines().find((line) => line.severity === 'ERROR' && line.err !== undefined)
+    expect(errorLine?.message).toBe('connect ECONNREFUSED 10.1.2.3:5432 password=hunter2')
+    expect(onProgrammerError).not.toHaveBeenCalled()
+  })
+
+  it('when an operational 5xx is raised, then the client sees the catalogue message and its headers, not the detail', async () => {
+    const { app, logs } = await buildTestApp({}, { routes: [failingRoutes] })
+    const response = await app.inject({ method: 'GET', url: '/operational' })
+    expect(response.statusCode).toBe(503)
+    expect(response.headers['retry-after']).toBe('3')
+    expect(response.json()).toStrictEqual({ code: 'SVC_OVERLOADED', message: 'The instance is overloaded, retry later' })
+    expect(logs.lines().find((line) => line.severity === 'WARNING')?.message).toBe('pool exhausted at db-7')
+  })
+
+  it('when a body is larger than BODY_LIMIT_BYTES, then the client gets 413', async () => {
+    const { app } = await buildTestApp({ BODY_LIMIT_BYTES: '16' }, { routes: [failingRoutes] })
+    const response = await app.inject({ method: 'POST', url: '/echo', payload: { text: 'x'.repeat(64) } })
+    expect(response.statusCode).toBe(413)
+    expect(response.json()).toMatchObject({ code: 'SVC_PAYLOAD_TOO_LARGE' })
+  })
+
+  it('when a JSON body is malformed, then the client gets 400 saying so', async () => {
+    const { app } = await buildTestApp({}, { routes: [failingRoutes] })
+    const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toStrictEqual({ code: 'SVC_BAD_REQUEST', message: 'Body is not valid JSON but content-type is set to \'application/json\'' })
+  })
+
+  it('when a body has an unsupported content type, then the client gets 415', async () => {
+    const { app } = await buildTestApp({}, { routes: [failingRoutes] })
+    const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/x-thing' }, payload: 'abc' })
+    expect(response.statusCode).toBe(415)
+    expect(response.json()).toMatchObject({ code: 'SVC_UNSUPPORTED_MEDIA_TYPE' })
+  })
+})

@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp } from '../helpers/test-app.ts'
+import { rawRequest } from '../helpers/http.ts'
+
+// Hostile or broken requests over a real socket, since some never reach
+// Fastify: Node's HTTP parser rejects them first. None may produce a 5xx.
+
+async function listeningApp () {
+  const testApp = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
+  await testApp.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = testApp.app.server.address() as AddressInfo
+  return { ...testApp, port }
+}
+
+function statusLine (response: string): string {
+  return response.split('\r\n', 1)[0] ?? ''
+}
+
+function jsonBody (response: string): unknown {
+  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+}
+
+describe('hostile input', () => {
+  it('when the URL has bad percent-encoding, then the client gets 400 with the error shape', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, 'GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    expect(statusLine(response)).toBe('HTTP/1.1 400 Bad Request')
+    expect(jsonBody(response)).toStrictEqual({ code: 'SVC_BAD_REQUEST', message: "'/%E0%A4%A' is not a valid url component" })
+  })
+
+  it('when the headers are huge, then the client gets 431 with the error shape', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+    expect(statusLine(response)).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(jsonBody(response)).toStrictEqual({ code: 'SVC_HEADERS_TOO_LARGE', message: 'Request line or headers are too large' })
+  })
+
+  it('when the URL is huge, then the client gets 431 rather than a 5xx', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    expect(statusLine(response)).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+  })
+
+  it('when Content-Length is not a number, then the client gets 400 with the error shape', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\nhello')
+    expect(statusLine(response)).toBe('HTTP/1.1 400 Bad Request')
+    expect(jsonBody(response)).toStrictEqual({ code: 'SVC_BAD_REQUEST', message: 'Bad request' })
+  })
+
+  it('when Content-Length is given twice with different values, then the client gets 400', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 5\r\n\r\nhello')
+    expect(statusLine(response)).toBe('HTTP/1.1 400 Bad Request')
+  })
+
+  it('when a GET carries a body, then the greeting is still served', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{"a":1}')
+    expect(statusLine(response)).toBe('HTTP/1.1 200 OK')
+    expect(response).toMatch(/\r\n\r\nHello from Cloud Run! Host: .+, Time: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/)
+  })
+
+  it('when a GET carries a malformed JSON body, then the body is ignored and the greeting served', async () => {
+    const { port } = await listeningApp()
+    const response = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":')
+    expect(statusLine(response)).toBe('HTTP/1.1 200 OK')
+    expect(response).toMatch(/\r\n\r\nHello from Cloud Run! /)
+  })
+
+  it.each([
+    ['traceparent', 'garbage'],
+    ['traceparent', '00-00000000000000000000000000000000-b7ad6b7169203331-01'],
+    ['traceparent', `00-${'f'.repeat(5_000)}`],
+    ['x-cloud-trace-context', 'not/a;trace'],
+    ['x-cloud-trace-context', '105445aa7843bc8bf206b12000100000/99999999999999999999999;o=1'],
+  ])('when %s is %j, then the request is served and the header ignored', async (name, value) => {
+    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
+    const response = await app.inject({ method: 'GET', url: '/', headers: { [name]: value } })
+    expect(response.statusCode).toBe(200)
+    const requestLine = logs.lines().find((line) => line.httpRequest !== undefined)
+    expect(requestLine).toBeDefined()
+    expect(requestLine?.['logging.googleapis.com/trace']).toBeUndefined()
+  })
+})

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/load-config.ts'
+import { ServiceError } from '../../src/errors/service-error.ts'
+
+function configError (env: Record<string, string>): ServiceError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ServiceError) return error
+    throw error
+  }
+  throw new Error('expected loadConfig to throw')
+}
+
+describe('loadConfig', () => {
+  it('when the environment is empty, then every default applies', () => {
+    expect(loadConfig({})).toStrictEqual({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      K_SERVICE: undefined,
+      K_REVISION: undefined,
+      K_CONFIGURATION: undefined,
+      GOOGLE_CLOUD_PROJECT: undefined,
+      GCE_METADATA_HOST: undefined,
+      LOG_LEVEL: 'info',
+      LOG_REQUESTS: true,
+      LOG_PRETTY: false,
+      DRAIN_TIMEOUT_MS: 8000,
+      TRUST_PROXY_HOPS: 1,
+      BODY_LIMIT_BYTES: 65536,
+      serviceName: 'hello-cloud-run',
+      serviceVersion: '0.1.0',
+    })
+  })
+
+  it('when Cloud Run sets its variables, then they are read and name the service', () => {
+    const config = loadConfig({ PORT: '9090', K_SERVICE: 'hello', K_REVISION: 'hello-00001-abc', K_CONFIGURATION: 'hello' })
+    expect(config).toMatchObject({ PORT: 9090, K_CONFIGURATION: 'hello', serviceName: 'hello', serviceVersion: 'hello-00001-abc' })
+  })
+
+  it('when PORT is not a number, then the error names the variable and the reason', () => {
+    const error = configError({ PORT: 'abc' })
+    expect(error.code).toBe('SVC_CONFIG_INVALID')
+    expect(error.message).toBe('Invalid configuration: PORT must be a whole number, got "abc"')
+    expect(error.details).toStrictEqual({ problems: [{ variable: 'PORT', reason: 'must be a whole number, got "abc"' }] })
+  })
+
+  it('when several variables are wrong, then all of them are reported at once', () => {
+    const error = configError({ PORT: '70000', LOG_LEVEL: 'loud', LOG_REQUESTS: 'maybe', DRAIN_TIMEOUT_MS: '15000' })
+    expect(error.details?.problems).toStrictEqual([
+      { variable: 'PORT', reason: 'must be between 0 and 65535, got 70000' },
+      { variable: 'LOG_LEVEL', reason: 'must be one of trace, debug, info, warn, error, fatal, silent, got "loud"' },
+      { variable: 'LOG_REQUESTS', reason: 'must be true or false, got "maybe"' },
+      { variable: 'DRAIN_TIMEOUT_MS', reason: 'must be between 0 and 9500, got 15000' },
+    ])
+  })
+
+  it('when the config is loaded, then it cannot be changed afterwards', () => {
+    const config = loadConfig({})
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+})

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { schema } from '../../src/config/schema.ts'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../src/config/service-identity.ts'
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
+
+describe('project files', () => {
+  it('when package.json changes name or version, then service-identity.ts must follow', () => {
+    const pkg = JSON.parse(read('package.json')) as { name: string, version: string }
+    expect({ name: PACKAGE_NAME, version: PACKAGE_VERSION }).toStrictEqual({ name: pkg.name, version: pkg.version })
+  })
+
+  it('when a variable is added to the schema, then the README table documents it with its default', () => {
+    const readme = read('README.md')
+    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)].map(([, name, defaultText]) => [name, defaultText?.trim()])
+    const expected = Object.entries(schema).map(([name, spec]) => [name, spec.default === undefined ? '(unset)' : `\`${String(spec.default)}\``])
+    expect(documented).toStrictEqual(expected)
+  })
+
+  it('when a newcomer reads the README, then it gives the two commands', () => {
+    const readme = read('README.md')
+    expect(readme).toContain('npm ci && npm start')
+    expect(readme).toContain('npm ci && npm test')
+  })
+
+  it('when the runtime is pinned, then engines, .nvmrc and the node devDependency all say 24', () => {
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string }, devDependencies: Record<string, string> }
+    expect(pkg.engines.node).toBe('>=24.0.0 <25')
+    expect(read('.nvmrc').trim()).toBe('24')
+    expect(pkg.devDependencies.node).toMatch(/^\^24\./)
+  })
+})
