@@ -60,7 +60,7 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   // The folders show the order things start in: external plugins, then the
   // app's own plugins, then routes.
   await app.register(helmet)
-  await app.register(underPressure)
+  await app.register(underPressure, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   await app.register(lifecycle)
   await app.register(requestLogging, { config, metadata: deps.metadata ?? createMetadataServer(config) })
   await app.register(errorHandler, { onProgrammerError: deps.onProgrammerError ?? (() => {}) })

@@ -45,6 +45,8 @@ export const schema = {
     'Proxies in front of the service whose X-Forwarded-For entries are trusted. 1 = Google\'s front end.'),
   BODY_LIMIT_BYTES: variable(integer({ min: 0, max: 32 * 1024 * 1024 }), 64 * 1024,
     'Largest request body accepted; larger ones get 413.'),
+  SHED_EVENT_LOOP_DELAY_MS: variable(integer({ min: 0, max: 60_000 }), 1_000,
+    'Mean event-loop delay past which requests are shed with 503 + Retry-After. 0 turns the check off.'),
 } as const
 
 export type Schema = typeof schema

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       DRAIN_TIMEOUT_MS: 8000,
       TRUST_PROXY_HOPS: 1,
       BODY_LIMIT_BYTES: 65536,
+      SHED_EVENT_LOOP_DELAY_MS: 1000,
       serviceName: 'hello-cloud-run',
       serviceVersion: '0.1.0',
     })

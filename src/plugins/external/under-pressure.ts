@@ -7,8 +7,6 @@ import { errors } from '../../errors/catalogue.ts'
 // Cloud Run's front end retries on another instance instead of queueing here.
 // Probe routes (config.probe) are exempt: a busy instance is still alive.
 
-/** Event-loop delay (ms) past which requests are shed. Well above a healthy p99, well below a timeout. */
-const MAX_EVENT_LOOP_DELAY_MS = 1_000
 /** Event-loop utilisation past which requests are shed. */
 const MAX_EVENT_LOOP_UTILIZATION = 0.98
 /** Seconds a client should wait; Cloud Run's front end usually retries elsewhere sooner. */
@@ -20,9 +18,14 @@ class OverloadedError extends ServiceError {
   }
 }
 
-export default fp(async function underPressurePlugin (app) {
+export interface UnderPressureOptions {
+  /** SHED_EVENT_LOOP_DELAY_MS: well above a healthy instance's delay, well below a client's timeout. */
+  maxEventLoopDelayMs: number
+}
+
+export default fp<UnderPressureOptions>(async function underPressurePlugin (app, { maxEventLoopDelayMs }) {
   await app.register(underPressure, {
-    maxEventLoopDelay: MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopDelay: maxEventLoopDelayMs,
     maxEventLoopUtilization: MAX_EVENT_LOOP_UTILIZATION,
     retryAfter: RETRY_AFTER_SECONDS,
     customError: OverloadedError,
