@@ -5,7 +5,7 @@ import type { Config } from '../config/load-config.ts'
 // https://cloud.google.com/logging/docs/structured-logging
 //
 // Why not @google-cloud/pino-logging-gcp-config? Measured on this machine with
-// Node 24.21 (see docs/decisions/logging.md): importing it took ~210 ms and
+// Node 24.21 (docs/adr/0003-own-cloud-logging-formatter.md): importing it took ~210 ms and
 // creating its config another ~160 ms, and it queried the metadata server at
 // start, against ~18 ms for pino alone. The part we need is these few lines.
 
