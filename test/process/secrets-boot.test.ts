@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { status } from '@grpc/grpc-js'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { spawnServer, startServerProcess } from '../helpers/spawn-server.ts'
@@ -69,6 +72,27 @@ describe('the server process with secrets', () => {
       message: `Secrets could not be resolved, so the service will not start: UPSTREAM_API_KEY (${PINNED}): PERMISSION_DENIED; fix: ${fix}`,
     }])
     expect(server.stderr()).toBe('')
+  })
+
+  it('when there are no Google credentials and no emulator, then boot fails with UNAUTHENTICATED and says how to get credentials', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'no-adc-'))
+    onTestFinished(() => rm(home, { recursive: true, force: true }))
+    // No ADC file in HOME, and the metadata server is not even looked for:
+    // the client reaches nothing, on or off this machine.
+    const server = spawnServer({ HOME: home, METADATA_SERVER_DETECTION: 'none', UPSTREAM_API_KEY: 'sm://my-project/api-key#3' })
+    expect(await server.exited).toBe(1)
+    expect(server.logs()).toStrictEqual([expect.objectContaining({
+      severity: 'CRITICAL',
+      code: 'SVC_SECRET_UNRESOLVED',
+      problems: [{
+        variable: 'UPSTREAM_API_KEY',
+        resource: PINNED,
+        grpcStatus: 'UNAUTHENTICATED',
+        attempts: 1,
+        detail: expect.stringMatching(/^Could not load the default credentials/),
+        fix: 'give the process credentials: on Cloud Run its runtime service account; locally gcloud auth application-default login, or SECRET_MANAGER_EMULATOR_HOST',
+      }],
+    })])
   })
 
   it('when a reference is malformed, then the process exits 1 with one CRITICAL config error', async () => {
