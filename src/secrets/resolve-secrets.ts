@@ -9,6 +9,9 @@ import { AccessFailure, createSecretManager, type AccessPolicy } from './secret-
 // Runs before loadConfig: turns secret references in the environment into
 // values, so that the config schema validates real values and never sees
 // where they came from. Never logs, and never puts a value in an error.
+// Not a Fastify plugin, unlike other clients (STYLE.md): the app is built from
+// the config, and the config needs the secrets first. The client it uses
+// lives only for the boot and is closed before the server listens.
 
 type Env = Readonly<Record<string, string | undefined>>
 
