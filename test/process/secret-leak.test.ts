@@ -143,5 +143,5 @@ describe('secret values never leak', () => {
     expect(await Promise.all(processes.map((server) => server.exited))).toStrictEqual(failedBoots.map(() => 1))
     expect(processes.map((server) => server.logs().map((line) => line.severity))).toStrictEqual(failedBoots.map(() => ['CRITICAL']))
     expect(linesContaining(processes, secret)).toStrictEqual([])
-  })
+  }, 60_000) // eight server processes booting on two cores
 })
