@@ -3,17 +3,19 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyPluginAsync } from 'fastify'
 import { buildApp } from './app.ts'
-import { loadConfig } from './config/load-config.ts'
+import { loadConfig, secretValuesOf } from './config/load-config.ts'
 import { ServiceError } from './errors/service-error.ts'
 import { createShutdown } from './lifecycle/shutdown.ts'
 import { createLogger } from './logging/cloud-logging.ts'
+import { resolveSecrets } from './secrets/resolve-secrets.ts'
 
 const bootStartedAt = performance.now()
 
 /** Logs why boot failed in one structured CRITICAL line, then exits non-zero. */
-function failBoot (error: unknown): never {
-  // The real config may be what failed, so this logger uses the defaults.
-  const logger = createLogger(loadConfig({}))
+function failBoot (error: unknown, secretValues: Set<string>): never {
+  // The real config may be what failed, so this logger uses the defaults,
+  // but it still censors every secret value read before the failure.
+  const logger = createLogger(loadConfig({}), undefined, { secretValues })
   if (error instanceof ServiceError) {
     // An expected failure (bad config, missing secret): the message and
     // details say what to fix, and a stack trace would only bury them.
@@ -31,16 +33,24 @@ export interface StartOptions {
 
 /** Boots the service from the process's environment and serves until a signal. */
 export async function start ({ routes = [] }: StartOptions = {}): Promise<void> {
+  // Every secret value read so far, for the logger to censor, even in the line that says boot failed.
+  const secretValues = new Set<string>()
   try {
-    await boot(routes)
+    await boot(routes, secretValues)
   } catch (error) {
-    failBoot(error)
+    failBoot(error, secretValues)
   }
 }
 
-async function boot (routes: FastifyPluginAsync[]): Promise<void> {
-  const config = loadConfig(process.env)
-  const logger = createLogger(config)
+async function boot (routes: FastifyPluginAsync[], secretValues: Set<string>): Promise<void> {
+  // Secrets first: sm:// references and NAME_FILE become values before the
+  // config is validated, and any that cannot be read stops the boot here.
+  const secrets = await resolveSecrets(process.env)
+  for (const value of secrets.values) secretValues.add(value)
+  const config = loadConfig(secrets.env, { secretVariables: secrets.variables })
+  for (const value of secretValuesOf(config)) secretValues.add(value)
+  const logger = createLogger(config, undefined, { secretValues })
+  for (const { level, fields, message } of secrets.notices) logger[level](fields, message)
   let onProgrammerError: (error: Error) => void = () => {}
   const app = await buildApp(config, { logger, routes, onProgrammerError: (error) => onProgrammerError(error) })
 

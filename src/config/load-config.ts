@@ -15,12 +15,23 @@ export interface ConfigProblem {
   reason: string
 }
 
+export interface LoadConfigOptions {
+  /** Variables whose values came from a secret (sm://, NAME_FILE): like the schema's secret ones, never echoed. */
+  secretVariables?: readonly string[]
+}
+
+// Parsers end their messages with ", got <the value>" (parsers.ts). For a
+// secret, the sentence stops before the value.
+function withoutValue (reason: string): string {
+  return `${reason.replace(/, got [\s\S]*$/, '')} (the value is a secret, so it is not shown)`
+}
+
 /**
  * Reads every variable in the schema from `env` once, validates it and returns
  * a frozen, typed object. All problems are collected, so one failed boot names
  * every bad variable rather than the first.
  */
-export function loadConfig (env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig (env: Readonly<Record<string, string | undefined>>, { secretVariables = [] }: LoadConfigOptions = {}): Config {
   const values: Record<string, unknown> = {}
   const problems: ConfigProblem[] = []
   for (const [name, spec] of Object.entries(schema) as Array<[keyof Schema, Schema[keyof Schema]]>) {
@@ -32,7 +43,9 @@ export function loadConfig (env: Readonly<Record<string, string | undefined>>): 
     try {
       values[name] = spec.parse(raw)
     } catch (error) {
-      problems.push({ variable: name, reason: (error as Error).message })
+      const reason = (error as Error).message
+      const secret = ('secret' in spec && spec.secret) || secretVariables.includes(name)
+      problems.push({ variable: name, reason: secret ? withoutValue(reason) : reason })
     }
   }
   if (problems.length > 0) {
@@ -47,4 +60,12 @@ export function loadConfig (env: Readonly<Record<string, string | undefined>>): 
     serviceName: typed.K_SERVICE ?? PACKAGE_NAME,
     serviceVersion: typed.K_REVISION ?? PACKAGE_VERSION,
   })
+}
+
+/** The values of the schema's secret variables that are set, for the logger to censor. */
+export function secretValuesOf (config: Config): string[] {
+  return Object.entries(schema)
+    .filter(([, spec]) => 'secret' in spec && spec.secret)
+    .map(([name]) => config[name as keyof Config])
+    .filter((value): value is string => typeof value === 'string')
 }

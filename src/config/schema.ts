@@ -2,16 +2,20 @@ import { boolean, integer, oneOf, text, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
-// README's table is checked against this list by test/unit/readme.test.ts.
+// README's table is checked against this list by test/unit/project-files.test.ts.
+// Any variable can also be given as an sm:// reference or through NAME_FILE
+// (src/secrets/resolve-secrets.ts).
 
 interface Variable<T> {
   parse: Parser<T>
   default: T
   doc: string
+  /** A secret: its value is censored in every log line and never echoed in a config error. */
+  secret?: true
 }
 
-function variable<T> (parse: Parser<T>, defaultValue: T, doc: string): Variable<T> {
-  return { parse, default: defaultValue, doc }
+function variable<T> (parse: Parser<T>, defaultValue: T, doc: string, options: { secret?: true } = {}): Variable<T> {
+  return { parse, default: defaultValue, doc, ...options }
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
@@ -33,6 +37,9 @@ export const schema = {
   GCE_METADATA_HOST: variable<string | undefined>(text({ pattern: /^[\w.-]+(:\d+)?$/, hint: 'host or host:port' }),
     undefined,
     'Metadata server, host[:port]. Queried only when set, or on Cloud Run (K_SERVICE set) at metadata.google.internal.'),
+  SECRET_MANAGER_EMULATOR_HOST: variable<string | undefined>(text({ pattern: /^[\w.-]+:\d+$/, hint: 'host:port' }),
+    undefined,
+    'Secret Manager endpoint, host:port, plaintext and without credentials (an emulator; the tests\' fake).'),
   LOG_LEVEL: variable(oneOf(LOG_LEVELS), 'info',
     'Lowest level written: trace, debug, info, warn, error, fatal or silent.'),
   LOG_REQUESTS: variable(boolean(), true,
@@ -47,6 +54,9 @@ export const schema = {
     'Largest request body accepted; larger ones get 413.'),
   SHED_EVENT_LOOP_DELAY_MS: variable(integer({ min: 0, max: 60_000 }), 1_000,
     'Mean event-loop delay past which requests are shed with 503 + Retry-After. 0 turns the check off.'),
+  UPSTREAM_API_KEY: variable<string | undefined>(text(), undefined,
+    'Key sent to the upstream. A secret: give sm://PROJECT/SECRET#VERSION or UPSTREAM_API_KEY_FILE.',
+    { secret: true }),
 } as const
 
 export type Schema = typeof schema

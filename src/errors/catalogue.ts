@@ -29,6 +29,7 @@ export const errors = define({
   INTERNAL: { code: 'SVC_INTERNAL', statusCode: 500, message: 'Internal server error' },
   // Boot failures: never sent over HTTP, but logged with the same codes.
   CONFIG_INVALID: { code: 'SVC_CONFIG_INVALID', statusCode: 500, message: 'Invalid configuration' },
+  SECRET_UNRESOLVED: { code: 'SVC_SECRET_UNRESOLVED', statusCode: 500, message: 'A secret could not be resolved' },
 })
 
 export type ErrorName = keyof typeof errors

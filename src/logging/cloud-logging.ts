@@ -1,5 +1,7 @@
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino'
 import type { Config } from '../config/load-config.ts'
+import { schema } from '../config/schema.ts'
+import { CENSORED, createCensor } from './censor.ts'
 
 // Cloud Logging reads these special fields from each JSON line on stdout:
 // https://cloud.google.com/logging/docs/structured-logging
@@ -21,13 +23,25 @@ const SEVERITY_BY_LEVEL: Readonly<Record<string, string>> = {
 /** Headers that carry credentials. They are censored wherever they appear in a log line. */
 export const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
 
-const REDACTED_PATHS = ['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']
-  .flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`))
+const SECRET_VARIABLES = Object.entries(schema).filter(([, spec]) => 'secret' in spec && spec.secret).map(([name]) => name)
+
+const REDACTED_PATHS = [
+  ...['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']
+    .flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`)),
+  // A config object, or a part of it, logged by mistake.
+  ...SECRET_VARIABLES.flatMap((name) => [name, `*.${name}`]),
+]
 
 const ERROR_LEVEL = 50
 
-export function cloudLoggingOptions (config: Config): LoggerOptions {
+export interface LoggerSecrets {
+  /** Secret values read at boot; censored wherever they appear in a line (censor.ts). */
+  secretValues?: Iterable<string>
+}
+
+export function cloudLoggingOptions (config: Config, { secretValues = [] }: LoggerSecrets = {}): LoggerOptions {
   const serviceContext = { service: config.serviceName, version: config.serviceVersion }
+  const censor = createCensor(secretValues)
   return {
     level: config.LOG_LEVEL,
     messageKey: 'message',
@@ -45,7 +59,8 @@ export function cloudLoggingOptions (config: Config): LoggerOptions {
       return { serviceContext, stack_trace: err.stack ?? String(err) }
     },
     serializers: { err: stdSerializers.err },
-    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    redact: { paths: REDACTED_PATHS, censor: CENSORED },
+    ...(censor === undefined ? {} : { hooks: { streamWrite: censor } }),
   }
 }
 
@@ -54,8 +69,8 @@ export function cloudLoggingOptions (config: Config): LoggerOptions {
  * when LOG_PRETTY asks for it (`npm run dev`), since pretty printing runs in a
  * worker thread and has no place in production.
  */
-export function createLogger (config: Config, destination?: DestinationStream): Logger {
-  const options = cloudLoggingOptions(config)
+export function createLogger (config: Config, destination?: DestinationStream, secrets: LoggerSecrets = {}): Logger {
+  const options = cloudLoggingOptions(config, secrets)
   if (config.LOG_PRETTY && destination === undefined) {
     return pino({
       ...options,

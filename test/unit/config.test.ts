@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config/load-config.ts'
+import { loadConfig, secretValuesOf } from '../../src/config/load-config.ts'
 import { ServiceError } from '../../src/errors/service-error.ts'
 
-function configError (env: Record<string, string>): ServiceError {
+function configError (env: Record<string, string>, secretVariables: string[] = []): ServiceError {
   try {
-    loadConfig(env)
+    loadConfig(env, { secretVariables })
   } catch (error) {
     if (error instanceof ServiceError) return error
     throw error
@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       K_CONFIGURATION: undefined,
       GOOGLE_CLOUD_PROJECT: undefined,
       GCE_METADATA_HOST: undefined,
+      SECRET_MANAGER_EMULATOR_HOST: undefined,
       LOG_LEVEL: 'info',
       LOG_REQUESTS: true,
       LOG_PRETTY: false,
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       TRUST_PROXY_HOPS: 1,
       BODY_LIMIT_BYTES: 65536,
       SHED_EVENT_LOOP_DELAY_MS: 1000,
+      UPSTREAM_API_KEY: undefined,
       serviceName: 'hello-cloud-run',
       serviceVersion: '0.1.0',
     })
@@ -53,6 +55,28 @@ describe('loadConfig', () => {
       { variable: 'LOG_LEVEL', reason: 'must be one of trace, debug, info, warn, error, fatal, silent, got "loud"' },
       { variable: 'LOG_REQUESTS', reason: 'must be true or false, got "maybe"' },
       { variable: 'DRAIN_TIMEOUT_MS', reason: 'must be between 0 and 9500, got 15000' },
+    ])
+  })
+
+  it('when a variable\'s value came from a secret and is invalid, then the error says why without the value', () => {
+    const error = configError({ LOG_LEVEL: 'hunter2-secret', PORT: 'abc' }, ['LOG_LEVEL'])
+    expect(error.details?.problems).toStrictEqual([
+      { variable: 'PORT', reason: 'must be a whole number, got "abc"' },
+      { variable: 'LOG_LEVEL', reason: 'must be one of trace, debug, info, warn, error, fatal, silent (the value is a secret, so it is not shown)' },
+    ])
+    expect(error.message).not.toContain('hunter2-secret')
+  })
+
+  it('when UPSTREAM_API_KEY is set, then it is in the typed config and among the values the logger censors', () => {
+    const config = loadConfig({ UPSTREAM_API_KEY: 'key-from-env-1' })
+    expect(config.UPSTREAM_API_KEY).toBe('key-from-env-1')
+    expect(secretValuesOf(config)).toStrictEqual(['key-from-env-1'])
+    expect(secretValuesOf(loadConfig({}))).toStrictEqual([])
+  })
+
+  it('when SECRET_MANAGER_EMULATOR_HOST is not host:port, then it is a config error', () => {
+    expect(configError({ SECRET_MANAGER_EMULATOR_HOST: 'localhost' }).details?.problems).toStrictEqual([
+      { variable: 'SECRET_MANAGER_EMULATOR_HOST', reason: 'must be host:port, got "localhost"' },
     ])
   })
 
