@@ -63,23 +63,23 @@ describe('the server process', () => {
 
   it('when SIGTERM arrives while a request is in flight, then the request completes with 200 and the exit code is 0', async () => {
     const server = await startServerProcess({ DRAIN_TIMEOUT_MS: '9000' }, SLOW_SERVER)
-    const inFlight = get(server.port, '/slow?ms=1500')
+    const inFlight = get(server.port, '/slow?afterDrainMs=300')
     await server.waitForLog((line) => line.message === 'slow request started')
     server.child.kill('SIGTERM')
     await server.waitForLog((line) => line.message === 'Shutting down: draining in-flight requests')
     const response = await inFlight
     expect(response.status).toBe(200)
-    expect(response.body).toBe('{"sleptMs":1500}')
+    expect(response.body).toBe('{"sleptAfterDrainMs":300}')
     expect(response.headers.connection).toBe('close')
     expect(await server.exited).toBe(0)
     const messages = server.logs().map((line) => line.message)
-    expect(messages.slice(-3)).toStrictEqual(['Shutting down: draining in-flight requests', 'GET /slow?ms=1500 200', 'Shutdown complete'])
+    expect(messages.slice(-3)).toStrictEqual(['Shutting down: draining in-flight requests', 'GET /slow?afterDrainMs=300 200', 'Shutdown complete'])
   })
 
   it('when SIGTERM arrives while draining, then new connections are refused while the in-flight request still completes', async () => {
     const server = await startServerProcess({ DRAIN_TIMEOUT_MS: '9000' }, SLOW_SERVER)
     let inFlightDone = false
-    const inFlight = get(server.port, '/slow?ms=3000').finally(() => { inFlightDone = true })
+    const inFlight = get(server.port, '/slow?afterDrainMs=3000').finally(() => { inFlightDone = true })
     await server.waitForLog((line) => line.message === 'slow request started')
     server.child.kill('SIGTERM')
     await server.waitForLog((line) => line.message === 'Shutting down: draining in-flight requests')
