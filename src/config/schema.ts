@@ -1,4 +1,4 @@
-import { boolean, integer, oneOf, text, type Parser } from './parsers.ts'
+import { boolean, integer, oneOf, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -45,6 +45,28 @@ export const schema = {
     'Proxies in front of the service whose X-Forwarded-For entries are trusted. 1 = Google\'s front end.'),
   BODY_LIMIT_BYTES: variable(integer({ min: 0, max: 32 * 1024 * 1024 }), 64 * 1024,
     'Largest request body accepted; larger ones get 413.'),
+  // The sample upstream behind GET /upstream (src/plugins/app/upstream-client.ts).
+  UPSTREAM_URL: variable<string | undefined>(url(), undefined,
+    'URL that GET /upstream calls with GET. Unset: /upstream answers 503 SVC_UPSTREAM_NOT_CONFIGURED.'),
+  UPSTREAM_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 2_000,
+    'Per-attempt timeout. A warm upstream answers in milliseconds; 2 s catches a hung one and leaves room for a retry.'),
+  UPSTREAM_RETRIES: variable(integer({ min: 0, max: 10 }), 2,
+    'Retries after the first attempt (idempotent calls, retryable failures). 3 attempts in all, as Google\'s SRE book advises.'),
+  UPSTREAM_DEADLINE_MS: variable(integer({ min: 1, max: 3_600_000 }), 5_000,
+    'Overall limit on one call, retries and waits included. Below DRAIN_TIMEOUT_MS, so a call in flight at SIGTERM ends in time.'),
+  UPSTREAM_MAX_CONCURRENCY: variable(integer({ min: 1, max: 10_000 }), 80,
+    'Most sockets (so concurrent calls) open to the upstream; more wait. 80 = Cloud Run\'s default requests per instance.'),
+  UPSTREAM_AUDIENCE: variable<string | undefined>(text(), undefined,
+    'Audience of a Google ID token sent as Authorization: Bearer (a private Cloud Run upstream: its URL). Unset: no token.'),
+  UPSTREAM_API_KEY: variable<string | undefined>(text(), undefined,
+    'Sent as x-api-key to the upstream; a secret: never logged'),
+  // Circuit breakers, one per outbound dependency (opossum's option names).
+  BREAKER_ERROR_THRESHOLD_PERCENTAGE: variable(integer({ min: 1, max: 100 }), 50,
+    'Failed calls, in percent of the last 10 s, above which the breaker opens. 50 is opossum\'s default.'),
+  BREAKER_VOLUME_THRESHOLD: variable(integer({ min: 0, max: 10_000 }), 10,
+    'Fewest calls in the last 10 s before the breaker may open, so one unlucky call on a quiet instance does not.'),
+  BREAKER_RESET_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 10_000,
+    'How long an open breaker fails fast before one probe call goes through: time for Cloud Run to start upstream instances.'),
 } as const
 
 export type Schema = typeof schema
