@@ -22,16 +22,25 @@ function stateChanges (logs: CapturedLogs) {
     .map(({ severity, dependency, state }) => ({ severity, dependency, state }))
 }
 
-async function callTimes (app: FastifyInstance, times: number): Promise<number[]> {
-  const statuses: number[] = []
-  for (let i = 0; i < times; i++) statuses.push((await app.inject({ method: 'GET', url: '/upstream' })).statusCode)
-  return statuses
+const UNAVAILABLE = '502 SVC_UPSTREAM_UNAVAILABLE'
+const BAD_RESPONSE = '502 SVC_UPSTREAM_BAD_RESPONSE'
+const OPEN = '503 SVC_UPSTREAM_CIRCUIT_OPEN'
+const OK = '200'
+
+/** Status and error code of each of `times` calls, one after the other. */
+async function callTimes (app: FastifyInstance, times: number): Promise<string[]> {
+  const outcomes: string[] = []
+  for (let i = 0; i < times; i++) {
+    const response = await app.inject({ method: 'GET', url: '/upstream' })
+    outcomes.push(response.statusCode === 200 ? OK : `${response.statusCode} ${(response.json() as { code: string }).code}`)
+  }
+  return outcomes
 }
 
 async function openBreaker (script: Behaviour[], env: Record<string, string> = {}) {
   const upstream = await startFakeUpstream(script)
   const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV, ...env })
-  expect(await callTimes(app, 3)).toStrictEqual([502, 502, 502])
+  expect(await callTimes(app, 3)).toStrictEqual([UNAVAILABLE, UNAVAILABLE, UNAVAILABLE])
   expect(app.upstream?.breakerState).toBe('open')
   return { upstream, app, logs }
 }
@@ -56,14 +65,14 @@ describe('the upstream circuit breaker', () => {
     // Seconds until the half-open probe: the 10 s reset timeout, less the time since it opened, rounded up.
     expect(response.headers['retry-after']).toMatch(/^(10|9)$/)
     expect(response.body).toBe('{"code":"SVC_UPSTREAM_CIRCUIT_OPEN","message":"An upstream service is failing; retry later"}')
-    expect(await callTimes(app, 5)).toStrictEqual([503, 503, 503, 503, 503])
+    expect(await callTimes(app, 5)).toStrictEqual([OPEN, OPEN, OPEN, OPEN, OPEN])
     expect(upstream.requests).toHaveLength(3)
   })
 
   it('when fewer calls than BREAKER_VOLUME_THRESHOLD have failed, then it stays closed and every call reaches the upstream', async () => {
     const upstream = await startFakeUpstream([{ status: 500 }])
     const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV, BREAKER_VOLUME_THRESHOLD: '5' })
-    expect(await callTimes(app, 4)).toStrictEqual([502, 502, 502, 502])
+    expect(await callTimes(app, 4)).toStrictEqual([UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE])
     expect(upstream.requests).toHaveLength(4)
     expect(stateChanges(logs)).toStrictEqual([])
   })
@@ -71,7 +80,7 @@ describe('the upstream circuit breaker', () => {
   it('when the upstream answers 404s, then they do not count as failures and the breaker stays closed', async () => {
     const upstream = await startFakeUpstream([{ status: 404 }])
     const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV })
-    expect(await callTimes(app, 6)).toStrictEqual([502, 502, 502, 502, 502, 502])
+    expect(await callTimes(app, 6)).toStrictEqual([BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE])
     expect(upstream.requests).toHaveLength(6)
     expect(stateChanges(logs)).toStrictEqual([])
   })
@@ -84,7 +93,8 @@ describe('the upstream circuit breaker', () => {
 
     // Three calls at once: the first is the probe, the other two are refused while it is out.
     const responses = await Promise.all([1, 2, 3].map(() => app.inject({ method: 'GET', url: '/upstream' })))
-    expect(responses.map((response) => response.statusCode).sort()).toStrictEqual([200, 503, 503])
+    expect(responses.map((response) => response.statusCode === 200 ? OK : `${response.statusCode} ${(response.json() as { code: string }).code}`).sort())
+      .toStrictEqual([OK, OPEN, OPEN])
     expect(upstream.requests).toHaveLength(4)
     expect(app.upstream?.breakerState).toBe('closed')
     expect(stateChanges(logs)).toStrictEqual([
@@ -93,7 +103,7 @@ describe('the upstream circuit breaker', () => {
       { severity: 'INFO', dependency: 'upstream', state: 'closed' },
     ])
     // Closed again: calls flow.
-    expect(await callTimes(app, 2)).toStrictEqual([200, 200])
+    expect(await callTimes(app, 2)).toStrictEqual([OK, OK])
     expect(upstream.requests).toHaveLength(6)
   })
 
@@ -101,7 +111,7 @@ describe('the upstream circuit breaker', () => {
     expectNoUnhandledRejections()
     const { upstream, app, logs } = await openBreaker([{ status: 500 }], SHORT_RESET_ENV)
     await waitForHalfOpen(logs)
-    expect(await callTimes(app, 1)).toStrictEqual([502]) // the probe, which fails
+    expect(await callTimes(app, 1)).toStrictEqual([UNAVAILABLE]) // the probe, which fails
     expect(upstream.requests).toHaveLength(4)
     expect(app.upstream?.breakerState).toBe('open')
     const refused = await app.inject({ method: 'GET', url: '/upstream' })

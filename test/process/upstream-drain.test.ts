@@ -30,8 +30,11 @@ describe('the server process with an upstream', () => {
       UPSTREAM_DEADLINE_MS: '6000',
       DRAIN_TIMEOUT_MS: '9000',
     })
-    const inFlight = get(server.port, '/upstream')
-    await waitFor(() => upstream.requests.length === 1)
+    let answered = false
+    const inFlight = get(server.port, '/upstream').finally(() => { answered = true })
+    await waitFor(() => upstream.requests.length === 1 || answered)
+    // Answered before the upstream even saw the request: show what came back.
+    if (answered) expect({ ...(await inFlight), logs: server.logs() }).toBe('still in flight')
     server.child.kill('SIGTERM')
     await server.waitForLog((line) => line.message === 'Shutting down: draining in-flight requests')
 
