@@ -30,7 +30,7 @@ export default fp<UpstreamClientOptions>(async function upstreamClientPlugin (ap
     apiKey: config.UPSTREAM_API_KEY,
     idToken: config.UPSTREAM_AUDIENCE === undefined
       ? undefined
-      : createIdTokenSource({ audience: config.UPSTREAM_AUDIENCE, fetchIdToken: createMetadataIdTokenFetcher() }),
+      : createIdTokenSource({ audience: config.UPSTREAM_AUDIENCE, fetchIdToken: await createMetadataIdTokenFetcher() }),
     breaker: {
       errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENTAGE,
       volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
