@@ -82,9 +82,10 @@ interface Attempt {
 }
 
 /**
- * Async only because undici is imported here, on first use, rather than at
- * the top: it costs about 100 ms of CPU to load (docs/outbound-calls.md), and
- * a service that configures no dependency should not pay that on cold start.
+ * Async only because undici is imported here, when a client is created,
+ * rather than at the top: it costs about 100 ms of CPU to load
+ * (docs/outbound-calls.md), and a service that configures no dependency
+ * should not pay that on cold start.
  */
 export async function createOutboundClient (options: OutboundClientOptions): Promise<OutboundClient> {
   const { name, baseUrl, logger, backoff = DEFAULT_BACKOFF, random = Math.random } = options
