@@ -8,8 +8,10 @@ import underPressure from './plugins/external/under-pressure.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
 import requestLogging from './plugins/app/request-logging.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import upstreamClient from './plugins/app/upstream-client.ts'
 import hello from './routes/hello.ts'
 import health from './routes/health.ts'
+import upstream from './routes/upstream.ts'
 
 // Server timeouts for life behind Google's front end (GFE).
 /** Longer than the GFE's 600 s idle timeout towards backends, so the GFE, not we, closes idle keep-alive connections and never races a request into a closing socket. */
@@ -64,9 +66,11 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   await app.register(lifecycle)
   await app.register(requestLogging, { config, metadata: deps.metadata ?? createMetadataServer(config) })
   await app.register(errorHandler, { onProgrammerError: deps.onProgrammerError ?? (() => {}) })
+  await app.register(upstreamClient, { config })
 
   await app.register(health)
   await app.register(hello, { config, now: deps.now ?? (() => new Date()) })
+  await app.register(upstream)
   for (const routes of deps.routes ?? []) await app.register(routes)
 
   return app

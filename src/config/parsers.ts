@@ -45,3 +45,19 @@ export function text ({ pattern, hint }: { pattern?: RegExp, hint?: string } = {
     return raw
   }
 }
+
+/** An absolute URL, kept as the string given (a URL object would make the frozen config mutable). */
+export function url ({ protocols = ['http:', 'https:'] }: { protocols?: string[] } = {}): Parser<string> {
+  return (raw) => {
+    let parsed: URL
+    try {
+      parsed = new URL(raw)
+    } catch {
+      throw new Error(`must be an absolute URL, got ${JSON.stringify(raw)}`)
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new Error(`must use ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`)
+    }
+    return raw
+  }
+}

@@ -1,4 +1,4 @@
-import { boolean, integer, oneOf, text, type Parser } from './parsers.ts'
+import { boolean, integer, oneOf, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -54,9 +54,29 @@ export const schema = {
     'Largest request body accepted; larger ones get 413.'),
   SHED_EVENT_LOOP_DELAY_MS: variable(integer({ min: 0, max: 60_000 }), 1_000,
     'Mean event-loop delay past which requests are shed with 503 + Retry-After. 0 turns the check off.'),
+  // The sample upstream behind GET /upstream (src/plugins/app/upstream-client.ts).
+  UPSTREAM_URL: variable<string | undefined>(url(), undefined,
+    'URL that GET /upstream calls with GET. Unset: /upstream answers 503 SVC_UPSTREAM_NOT_CONFIGURED.'),
+  UPSTREAM_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 2_000,
+    'Per-attempt timeout. A warm upstream answers in milliseconds; 2 s catches a hung one and leaves room for a retry.'),
+  UPSTREAM_RETRIES: variable(integer({ min: 0, max: 10 }), 2,
+    'Retries after the first attempt (idempotent calls, retryable failures). 3 attempts in all, as Google\'s SRE book advises.'),
+  UPSTREAM_DEADLINE_MS: variable(integer({ min: 1, max: 3_600_000 }), 5_000,
+    'Overall limit on one call, retries and waits included. Below DRAIN_TIMEOUT_MS, so a call in flight at SIGTERM ends in time.'),
+  UPSTREAM_MAX_CONCURRENCY: variable(integer({ min: 1, max: 10_000 }), 80,
+    'Most sockets (so concurrent calls) open to the upstream; more wait. 80 = Cloud Run\'s default requests per instance.'),
+  UPSTREAM_AUDIENCE: variable<string | undefined>(text(), undefined,
+    'Audience of a Google ID token sent as Authorization: Bearer (a private Cloud Run upstream: its URL). Unset: no token.'),
   UPSTREAM_API_KEY: variable<string | undefined>(text(), undefined,
-    'Key sent to the upstream. A secret: give sm://PROJECT/SECRET#VERSION or UPSTREAM_API_KEY_FILE.',
+    'Sent as x-api-key to the upstream. A secret: never logged; give sm://PROJECT/SECRET#VERSION or UPSTREAM_API_KEY_FILE.',
     { secret: true }),
+  // Circuit breakers, one per outbound dependency (opossum's option names).
+  BREAKER_ERROR_THRESHOLD_PERCENTAGE: variable(integer({ min: 1, max: 100 }), 50,
+    'Failed calls, in percent of the last 10 s, above which the breaker opens. 50 is opossum\'s default.'),
+  BREAKER_VOLUME_THRESHOLD: variable(integer({ min: 0, max: 10_000 }), 10,
+    'Fewest calls in the last 10 s before the breaker may open, so one unlucky call on a quiet instance does not.'),
+  BREAKER_RESET_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 10_000,
+    'How long an open breaker fails fast before one probe call goes through: time for Cloud Run to start upstream instances.'),
 } as const
 
 export type Schema = typeof schema

@@ -25,6 +25,12 @@ export const errors = define({
   // The instance cannot take the request right now; Retry-After says when to try again.
   OVERLOADED: { code: 'SVC_OVERLOADED', statusCode: 503, message: 'The instance is overloaded, retry later' },
   NOT_READY: { code: 'SVC_NOT_READY', statusCode: 503, message: 'The instance is not ready' },
+  // An outbound dependency failed (src/outbound/). `details.dependency` in the log names it; the client learns nothing more.
+  UPSTREAM_UNAVAILABLE: { code: 'SVC_UPSTREAM_UNAVAILABLE', statusCode: 502, message: 'An upstream service is unavailable' },
+  UPSTREAM_BAD_RESPONSE: { code: 'SVC_UPSTREAM_BAD_RESPONSE', statusCode: 502, message: 'An upstream service gave an unusable response' },
+  UPSTREAM_TIMEOUT: { code: 'SVC_UPSTREAM_TIMEOUT', statusCode: 504, message: 'An upstream service did not answer in time' },
+  UPSTREAM_CIRCUIT_OPEN: { code: 'SVC_UPSTREAM_CIRCUIT_OPEN', statusCode: 503, message: 'An upstream service is failing; retry later' },
+  UPSTREAM_NOT_CONFIGURED: { code: 'SVC_UPSTREAM_NOT_CONFIGURED', statusCode: 503, message: 'No upstream service is configured' },
   // Anything unexpected. The log has the details; the client gets nothing more.
   INTERNAL: { code: 'SVC_INTERNAL', statusCode: 500, message: 'Internal server error' },
   // Boot failures: never sent over HTTP, but logged with the same codes.

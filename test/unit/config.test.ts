@@ -30,7 +30,16 @@ describe('loadConfig', () => {
       TRUST_PROXY_HOPS: 1,
       BODY_LIMIT_BYTES: 65536,
       SHED_EVENT_LOOP_DELAY_MS: 1000,
+      UPSTREAM_URL: undefined,
+      UPSTREAM_TIMEOUT_MS: 2000,
+      UPSTREAM_RETRIES: 2,
+      UPSTREAM_DEADLINE_MS: 5000,
+      UPSTREAM_MAX_CONCURRENCY: 80,
+      UPSTREAM_AUDIENCE: undefined,
       UPSTREAM_API_KEY: undefined,
+      BREAKER_ERROR_THRESHOLD_PERCENTAGE: 50,
+      BREAKER_VOLUME_THRESHOLD: 10,
+      BREAKER_RESET_TIMEOUT_MS: 10000,
       serviceName: 'hello-cloud-run',
       serviceVersion: '0.1.0',
     })
@@ -78,6 +87,16 @@ describe('loadConfig', () => {
     expect(configError({ SECRET_MANAGER_EMULATOR_HOST: 'localhost' }).details?.problems).toStrictEqual([
       { variable: 'SECRET_MANAGER_EMULATOR_HOST', reason: 'must be host:port, got "localhost"' },
     ])
+  })
+
+  it('when UPSTREAM_URL is not an absolute http(s) URL, then the error says so', () => {
+    expect(configError({ UPSTREAM_URL: 'orders.internal/api' }).details?.problems).toStrictEqual([
+      { variable: 'UPSTREAM_URL', reason: 'must be an absolute URL, got "orders.internal/api"' },
+    ])
+    expect(configError({ UPSTREAM_URL: 'ftp://orders.internal/' }).details?.problems).toStrictEqual([
+      { variable: 'UPSTREAM_URL', reason: 'must use http: or https:, got "ftp:"' },
+    ])
+    expect(loadConfig({ UPSTREAM_URL: 'https://orders-abc-uc.a.run.app/v1/items' }).UPSTREAM_URL).toBe('https://orders-abc-uc.a.run.app/v1/items')
   })
 
   it('when the config is loaded, then it cannot be changed afterwards', () => {
