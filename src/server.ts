@@ -2,11 +2,13 @@
 // Everything else is built by factories that take explicit arguments.
 import type { AddressInfo } from 'node:net'
 import type { FastifyPluginAsync } from 'fastify'
-import { buildApp } from './app.ts'
 import { loadConfig } from './config/load-config.ts'
 import { ServiceError } from './errors/service-error.ts'
+import { createMetadataServer } from './gcp/metadata-server.ts'
+import { createProjectIdResolver } from './gcp/project-id.ts'
 import { createShutdown } from './lifecycle/shutdown.ts'
 import { createLogger } from './logging/cloud-logging.ts'
+import { startTelemetry } from './telemetry/start-telemetry.ts'
 
 const bootStartedAt = performance.now()
 
@@ -40,15 +42,23 @@ export async function start ({ routes = [] }: StartOptions = {}): Promise<void> 
 
 async function boot (routes: FastifyPluginAsync[]): Promise<void> {
   const config = loadConfig(process.env)
-  const logger = createLogger(config)
+  const metadata = createMetadataServer(config)
+  const projectId = createProjectIdResolver(config, metadata)
+  const logger = createLogger(config, { correlation: { projectId } })
+  const telemetry = await startTelemetry(config, { logger, metadata })
+  // Loaded only now, so that the SDK above instruments http, undici and Fastify.
+  const { buildApp } = await import('./app.ts')
   let onProgrammerError: (error: Error) => void = () => {}
-  const app = await buildApp(config, { logger, routes, onProgrammerError: (error) => onProgrammerError(error) })
+  const app = await buildApp(config, {
+    logger, metadata, projectId, fastifyOtel: telemetry.fastifyPlugin, routes, onProgrammerError: (error) => onProgrammerError(error),
+  })
 
   const { shutdown, onSignal, onFatal } = createShutdown({
     app,
     logger,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     exit: (code) => process.exit(code),
+    telemetry,
   })
   onProgrammerError = () => shutdown('programmer error', 1)
   process.on('SIGTERM', onSignal)
@@ -61,6 +71,7 @@ async function boot (routes: FastifyPluginAsync[]): Promise<void> {
     node: process.version,
     port: (app.server.address() as AddressInfo).port,
     bootMs: Math.round(performance.now() - bootStartedAt),
+    tracing: telemetry.enabled ? (telemetry.exportsTo ?? 'on, not exported') : 'off',
   }, `${config.serviceName} ready`)
 }
 

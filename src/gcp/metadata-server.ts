@@ -9,6 +9,8 @@ import type { Config } from '../config/load-config.ts'
 export interface MetadataServer {
   /** The value at `computeMetadata/v1/<path>`, or undefined when unavailable. */
   get: (path: string) => Promise<string | undefined>
+  /** The same, asked every time: for values that expire, such as access tokens. */
+  getFresh: (path: string) => Promise<string | undefined>
 }
 
 const LOOKUP_TIMEOUT_MS = 1_000
@@ -45,6 +47,9 @@ export function createMetadataServer (config: Config): MetadataServer {
         pending.then((value) => { if (value === undefined) cache.delete(path) }, () => {})
       }
       return pending
+    },
+    getFresh (path) {
+      return enabled ? fetchValue(path) : Promise.resolve(undefined)
     },
   }
 }
