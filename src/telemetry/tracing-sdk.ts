@@ -6,6 +6,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { BatchSpanProcessor, NoopSpanProcessor, SimpleSpanProcessor, ConsoleSpanExporter, TracerProvider } from '@opentelemetry/sdk-trace'
 import type { Config } from '../config/load-config.ts'
 import { createAccessTokenSource } from '../gcp/access-token.ts'
+import { metadataHost } from '../gcp/metadata-server.ts'
 import { createPropagator } from './cloud-trace-propagator.ts'
 import { createSampler } from './sampler.ts'
 import { createResource } from './resource.ts'
@@ -52,6 +53,7 @@ export async function startTracingSdk (config: Config, { logger, metadata }: Tel
   trace.setGlobalTracerProvider(tracerProvider)
 
   const ignored = createPathFilter(config.TRACE_IGNORED_PATHS)
+  const metadataOrigin = `http://${metadataHost(config)}`
   const fastify = createFastifyInstrumentation(config)
   // Only the instrumentations this service needs: its HTTP server (and
   // outbound http), fetch/undici, and Fastify.
@@ -59,7 +61,9 @@ export async function startTracingSdk (config: Config, { logger, metadata }: Tel
     tracerProvider,
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => ignored(request.url) }),
-      new UndiciInstrumentation(),
+      // The metadata server (project, region, tokens) is plumbing, not a
+      // dependency worth a span in every trace.
+      new UndiciInstrumentation({ ignoreRequestHook: (request) => request.origin === metadataOrigin }),
       fastify,
     ],
   })

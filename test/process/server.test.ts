@@ -82,7 +82,10 @@ describe('the server process', () => {
     await server.waitForLog((line) => line.message === 'slow request started')
     server.child.kill('SIGTERM')
     await server.waitForLog((line) => line.message === 'Shutting down: draining in-flight requests')
-    await expect(get(server.port, '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    // Refused, or reset when it reached the listen backlog just before the
+    // listener closed (the log line comes a few ticks before server.close()):
+    // either way it is never served.
+    await expect(get(server.port, '/')).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)$/) })
     expect((await inFlight).status).toBe(200)
     expect(await server.exited).toBe(0)
   })

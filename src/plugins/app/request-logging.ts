@@ -37,7 +37,8 @@ export function httpRequestFields (request: FastifyRequest, reply: FastifyReply)
 }
 
 export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (app, { config, projectId }) {
-  app.addHook('onRequest', async () => {
+  // Named functions: @fastify/otel names each hook's span after its function.
+  app.addHook('onRequest', async function resolveTraceProject () {
     if (projectId.current !== undefined || trace.getActiveSpan() === undefined) return
     // The first traced request on Cloud Run without GOOGLE_CLOUD_PROJECT waits
     // about a millisecond for the metadata server; later ones find it known.
@@ -45,7 +46,7 @@ export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (ap
   })
 
   if (config.LOG_REQUESTS) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', async function writeRequestLine (request, reply) {
       if (request.routeOptions.config.probe === true) return
       const httpRequest = httpRequestFields(request, reply)
       const message = `${httpRequest.requestMethod} ${request.url} ${httpRequest.status}`
