@@ -99,6 +99,23 @@ describe('traces from the server process', () => {
     expect(server.stderr()).toBe('')
   })
 
+  it('when the metadata server never answers, then the boot does not wait for it and spans still reach the collector on SIGTERM', async () => {
+    const receiver = await startOtlpReceiver()
+    const hanging = await startHttpServer(() => {}) // accepts, never answers
+    const server = await startServerProcess({
+      K_SERVICE: 'hello',
+      GCE_METADATA_HOST: `127.0.0.1:${hanging.port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    })
+    expect((await get(server.port, '/')).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    const [span] = receiver.spans()
+    expect(span?.resource).toMatchObject({ 'service.name': 'hello', 'cloud.platform': 'gcp_cloud_run' })
+    expect(span?.resource['cloud.region']).toBeUndefined()
+  })
+
   it('when the default protocol is used, then the spans arrive as OTLP protobuf', async () => {
     const receiver = await startOtlpReceiver()
     const server = await startServerProcess({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces` })
