@@ -19,8 +19,8 @@ import type { Telemetry, TelemetryDependencies } from './start-telemetry.ts'
 // than by @opentelemetry/sdk-node's NodeSDK. NodeSDK puts together these same
 // parts (TracerProvider, context manager, propagator, instrumentations), but
 // importing it loads every logs and metrics exporter too, gRPC and Prometheus
-// included: measured at about +300 ms of cold start (docs/tracing.md), more
-// than the 0.25 s that ruled out auto-instrumentations-node. Building it here
+// included: measured at 0.2-0.3 s more import time (docs/tracing.md), as much
+// as the 0.25 s that ruled out auto-instrumentations-node. Building it here
 // also means nothing is configured from process.env behind the schema's back.
 
 export async function startTracingSdk (config: Config, { logger, metadata }: TelemetryDependencies): Promise<Telemetry> {
@@ -40,7 +40,8 @@ export async function startTracingSdk (config: Config, { logger, metadata }: Tel
     ? new NoopSpanProcessor()
     : exporter instanceof ConsoleSpanExporter
       ? new SimpleSpanProcessor({ exporter })
-      // Batches, flushed every 5 s and on shutdown (server.ts). Defaults: https://opentelemetry.io/docs/specs/otel/trace/sdk/#batching-processor
+      // Batches, sent every 5 s and flushed on shutdown (src/lifecycle/shutdown.ts).
+      // Defaults: https://opentelemetry.io/docs/specs/otel/trace/sdk/#batching-processor
       : new BatchSpanProcessor({ exporter })
   const tracerProvider = new TracerProvider({
     resource: createResource(config, metadata),
