@@ -99,6 +99,33 @@ describe('traces from the server process', () => {
     expect(server.stderr()).toBe('')
   })
 
+  it('when a request calls out with fetch, then the client span is in the request\'s trace and the upstream receives its traceparent', async () => {
+    const receiver = await startOtlpReceiver()
+    const received: Array<string | undefined> = []
+    const upstream = await startHttpServer((request, response) => {
+      received.push(request.headers.traceparent as string | undefined)
+      response.end('ok')
+    })
+    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'test/fixtures/server-with-slow-route.ts')
+    const response = await get(server.port, `/relay?url=${encodeURIComponent(`${upstream.url}/thing`)}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    expect(response).toStrictEqual({ status: 200, body: '{"upstreamStatus":200}' })
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+
+    const spans = receiver.spans()
+    const SPAN_KIND_CLIENT = 3
+    const clientSpan = spans.find((span) => span.kind === SPAN_KIND_CLIENT)
+    expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
+    expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
+    // Its ancestors lead to this process's server span, then to the caller.
+    const byId = new Map(spans.map((span) => [span.spanId, span]))
+    const ancestors: string[] = []
+    for (let span = clientSpan; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ancestors.push(span.parentSpanId)
+    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
+    expect(ancestors).toContain(serverSpan?.spanId)
+    expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
+  })
+
   it('when the metadata server never answers, then the boot does not wait for it and spans still reach the collector on SIGTERM', async () => {
     const receiver = await startOtlpReceiver()
     const hanging = await startHttpServer(() => {}) // accepts, never answers
