@@ -1,8 +1,10 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyBaseLogger } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyReply, type FastifyBaseLogger } from 'fastify'
 import type { Config } from './config/load-config.ts'
 import { clientErrorHandler } from './errors/client-error-handler.ts'
 import { toErrorResponse } from './errors/classify.ts'
 import { createMetadataServer, type MetadataServer } from './gcp/metadata-server.ts'
+import { createProjectIdResolver, type ProjectIdResolver } from './gcp/project-id.ts'
+import tracing from './plugins/external/tracing.ts'
 import helmet from './plugins/external/helmet.ts'
 import underPressure from './plugins/external/under-pressure.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
@@ -28,6 +30,10 @@ export interface AppDependencies {
   /** The clock behind the greeting's timestamp. */
   now?: () => Date
   metadata?: MetadataServer
+  /** The project named in log lines' trace field; shared with the logger's mixin. */
+  projectId?: ProjectIdResolver
+  /** @fastify/otel's plugin from the tracing SDK; absent when tracing is off. */
+  fastifyOtel?: FastifyPluginCallback
   /** Called when a request hit a bug; server.ts shuts the process down. */
   onProgrammerError?: (error: Error) => void
   /** Extra routes, registered last. Tests use it for slow or failing routes. */
@@ -61,10 +67,12 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
 
   // The folders show the order things start in: external plugins, then the
   // app's own plugins, then routes.
+  if (deps.fastifyOtel !== undefined) await app.register(tracing, { fastifyOtel: deps.fastifyOtel })
   await app.register(helmet)
   await app.register(underPressure, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   await app.register(lifecycle)
-  await app.register(requestLogging, { config, metadata: deps.metadata ?? createMetadataServer(config) })
+  const projectId = deps.projectId ?? createProjectIdResolver(config, deps.metadata ?? createMetadataServer(config))
+  await app.register(requestLogging, { config, projectId })
   await app.register(errorHandler, { onProgrammerError: deps.onProgrammerError ?? (() => {}) })
   await app.register(upstreamClient, { config })
 

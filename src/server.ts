@@ -2,12 +2,14 @@
 // Everything else is built by factories that take explicit arguments.
 import type { AddressInfo } from 'node:net'
 import type { FastifyPluginAsync } from 'fastify'
-import { buildApp } from './app.ts'
 import { loadConfig, secretValuesOf } from './config/load-config.ts'
 import { ServiceError } from './errors/service-error.ts'
+import { createMetadataServer } from './gcp/metadata-server.ts'
+import { createProjectIdResolver } from './gcp/project-id.ts'
 import { createShutdown } from './lifecycle/shutdown.ts'
 import { createLogger } from './logging/cloud-logging.ts'
 import { resolveSecrets } from './secrets/resolve-secrets.ts'
+import { startTelemetry } from './telemetry/start-telemetry.ts'
 
 const bootStartedAt = performance.now()
 
@@ -15,7 +17,7 @@ const bootStartedAt = performance.now()
 function failBoot (error: unknown, secretValues: Set<string>): never {
   // The real config may be what failed, so this logger uses the defaults,
   // but it still censors every secret value read before the failure.
-  const logger = createLogger(loadConfig({}), undefined, { secretValues })
+  const logger = createLogger(loadConfig({}), { secretValues })
   if (error instanceof ServiceError) {
     // An expected failure (bad config, missing secret): the message and
     // details say what to fix, and a stack trace would only bury them.
@@ -45,20 +47,30 @@ export async function start ({ routes = [] }: StartOptions = {}): Promise<void> 
 async function boot (routes: FastifyPluginAsync[], secretValues: Set<string>): Promise<void> {
   // Secrets first: sm:// references and NAME_FILE become values before the
   // config is validated, and any that cannot be read stops the boot here.
+  // Secret Manager speaks gRPC over http2, which is not instrumented: boot
+  // makes no spans, and nothing it loads is one of the traced modules.
   const secrets = await resolveSecrets(process.env)
   for (const value of secrets.values) secretValues.add(value)
   const config = loadConfig(secrets.env, { secretVariables: secrets.variables })
   for (const value of secretValuesOf(config)) secretValues.add(value)
-  const logger = createLogger(config, undefined, { secretValues })
+  const metadata = createMetadataServer(config)
+  const projectId = createProjectIdResolver(config, metadata)
+  const logger = createLogger(config, { correlation: { projectId }, secretValues })
   for (const { level, fields, message } of secrets.notices) logger[level](fields, message)
+  const telemetry = await startTelemetry(config, { logger, metadata })
+  // Loaded only now, so that the SDK above instruments http, undici and Fastify.
+  const { buildApp } = await import('./app.ts')
   let onProgrammerError: (error: Error) => void = () => {}
-  const app = await buildApp(config, { logger, routes, onProgrammerError: (error) => onProgrammerError(error) })
+  const app = await buildApp(config, {
+    logger, metadata, projectId, fastifyOtel: telemetry.fastifyPlugin, routes, onProgrammerError: (error) => onProgrammerError(error),
+  })
 
   const { shutdown, onSignal, onFatal } = createShutdown({
     app,
     logger,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     exit: (code) => process.exit(code),
+    telemetry,
   })
   onProgrammerError = () => shutdown('programmer error', 1)
   process.on('SIGTERM', onSignal)
@@ -71,6 +83,7 @@ async function boot (routes: FastifyPluginAsync[], secretValues: Set<string>): P
     node: process.version,
     port: (app.server.address() as AddressInfo).port,
     bootMs: Math.round(performance.now() - bootStartedAt),
+    tracing: telemetry.enabled ? (telemetry.exportsTo ?? 'on, not exported') : 'off',
   }, `${config.serviceName} ready`)
 }
 

@@ -61,3 +61,49 @@ export function url ({ protocols = ['http:', 'https:'] }: { protocols?: string[]
     return raw
   }
 }
+
+/** A decimal fraction between 0 and 1, such as a sampling ratio. */
+export function ratio (): Parser<number> {
+  return (raw) => {
+    const value = Number(raw.trim())
+    if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new Error(`must be a number between 0 and 1, got ${JSON.stringify(raw)}`)
+    }
+    return value
+  }
+}
+
+/** Comma-separated values, trimmed, empty entries dropped. */
+export function list ({ pattern, hint }: { pattern: RegExp, hint: string }): Parser<readonly string[]> {
+  return (raw) => {
+    const values = raw.split(',').map((value) => value.trim()).filter((value) => value !== '')
+    const bad = values.find((value) => !pattern.test(value))
+    if (bad !== undefined) throw new Error(`must be a comma-separated list of ${hint}, got ${JSON.stringify(bad)}`)
+    return Object.freeze(values)
+  }
+}
+
+/**
+ * `key1=value1,key2=value2` with percent-encoded values, the format of
+ * OTEL_RESOURCE_ATTRIBUTES (W3C Baggage without properties):
+ * https://opentelemetry.io/docs/specs/otel/resource/sdk/#specifying-resource-information-via-an-environment-variable
+ */
+export function keyValueList (): Parser<Readonly<Record<string, string>>> {
+  return (raw) => {
+    const entries: Array<[string, string]> = []
+    for (const pair of raw.split(',')) {
+      if (pair.trim() === '') continue
+      const separator = pair.indexOf('=')
+      const key = pair.slice(0, separator).trim()
+      if (separator < 1 || key === '') throw new Error(`must be key=value pairs separated by commas, got ${JSON.stringify(pair)}`)
+      let value: string
+      try {
+        value = decodeURIComponent(pair.slice(separator + 1).trim())
+      } catch {
+        throw new Error(`has a badly percent-encoded value for ${key}`)
+      }
+      entries.push([key, value])
+    }
+    return Object.freeze(Object.fromEntries(entries))
+  }
+}

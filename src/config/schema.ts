@@ -1,4 +1,4 @@
-import { boolean, integer, oneOf, text, url, type Parser } from './parsers.ts'
+import { boolean, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -19,6 +19,12 @@ function variable<T> (parse: Parser<T>, defaultValue: T, doc: string, options: {
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+
+export const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
+export const TRACES_SAMPLERS = [
+  'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+] as const
 
 export const schema = {
   PORT: variable(integer({ min: 0, max: 65535 }), 8080,
@@ -77,6 +83,28 @@ export const schema = {
     'Fewest calls in the last 10 s before the breaker may open, so one unlucky call on a quiet instance does not.'),
   BREAKER_RESET_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 10_000,
     'How long an open breaker fails fast before one probe call goes through: time for Cloud Run to start upstream instances.'),
+  // OpenTelemetry's standard variables, with the meaning the spec gives them:
+  // https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+  OTEL_SDK_DISABLED: variable(boolean(), false,
+    'Turns tracing off: no SDK is loaded, no spans, no propagation, and log lines carry no trace fields.'),
+  OTEL_SERVICE_NAME: variable<string | undefined>(text(), undefined,
+    'service.name on spans. Unset: service.name in OTEL_RESOURCE_ATTRIBUTES, else K_SERVICE, else the package name.'),
+  OTEL_RESOURCE_ATTRIBUTES: variable<Readonly<Record<string, string>> | undefined>(keyValueList(), undefined,
+    'Extra resource attributes, key1=value1,key2=value2 (values percent-encoded).'),
+  OTEL_TRACES_EXPORTER: variable(oneOf(TRACES_EXPORTERS), 'otlp',
+    'otlp, console or none. otlp exports only when an endpoint is set; with none, spans still drive log correlation.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable<string | undefined>(url(), undefined,
+    'OTLP base URL; /v1/traces is appended over HTTP. Unset, with no traces endpoint either: nothing is exported.'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable<string | undefined>(url(), undefined,
+    'OTLP URL for traces, used as is. Wins over OTEL_EXPORTER_OTLP_ENDPOINT.'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: variable(oneOf(OTLP_PROTOCOLS), 'http/protobuf',
+    'OTLP transport: http/protobuf, http/json or grpc.'),
+  OTEL_TRACES_SAMPLER: variable(oneOf(TRACES_SAMPLERS), 'parentbased_traceidratio',
+    'Sampler. The default follows the caller\'s sampled flag (Cloud Run\'s traceparent) and samples new traces by ratio.'),
+  OTEL_TRACES_SAMPLER_ARG: variable(ratio(), 1,
+    'Fraction of new traces the ratio samplers keep, 0 to 1.'),
+  TRACE_IGNORED_PATHS: variable(list({ pattern: /^\/\S*$/, hint: 'paths starting with /' }), Object.freeze(['/health', '/ready']) as readonly string[],
+    'Comma-separated request paths that are never traced (the probes).'),
 } as const
 
 export type Schema = typeof schema

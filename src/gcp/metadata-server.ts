@@ -9,17 +9,24 @@ import type { Config } from '../config/load-config.ts'
 export interface MetadataServer {
   /** The value at `computeMetadata/v1/<path>`, or undefined when unavailable. */
   get: (path: string) => Promise<string | undefined>
+  /** The same, asked every time: for values that expire, such as access tokens. */
+  getFresh: (path: string) => Promise<string | undefined>
 }
 
 const LOOKUP_TIMEOUT_MS = 1_000
 const DEFAULT_HOST = 'metadata.google.internal'
+
+/** host[:port] of the metadata server this config points at. */
+export function metadataHost (config: Pick<Config, 'GCE_METADATA_HOST'>): string {
+  return config.GCE_METADATA_HOST ?? DEFAULT_HOST
+}
 
 export function createMetadataServer (config: Config): MetadataServer {
   // Outside Google Cloud the default host does not resolve, and a lookup
   // would cost a DNS round trip for nothing. Ask only on Cloud Run, or when a
   // test or an unusual platform names the host explicitly.
   const enabled = config.K_SERVICE !== undefined || config.GCE_METADATA_HOST !== undefined
-  const host = config.GCE_METADATA_HOST ?? DEFAULT_HOST
+  const host = metadataHost(config)
   const cache = new Map<string, Promise<string | undefined>>()
   async function fetchValue (path: string): Promise<string | undefined> {
     try {
@@ -45,6 +52,9 @@ export function createMetadataServer (config: Config): MetadataServer {
         pending.then((value) => { if (value === undefined) cache.delete(path) }, () => {})
       }
       return pending
+    },
+    getFresh (path) {
+      return enabled ? fetchValue(path) : Promise.resolve(undefined)
     },
   }
 }

@@ -8,8 +8,11 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 //     connections are closed at once (Node's server.close() does that since
 //     v19), busy ones get "Connection: close" on their last response.
 //  3. In-flight requests finish, up to drainTimeoutMs.
-//  4. onClose hooks release clients, breakers and exporters.
-//  5. A final log line, and exit 0.
+//  4. onClose hooks release clients and breakers.
+//  5. Spans still buffered are exported (forceFlush), then the tracing SDK
+//     stops: Cloud Run may freeze the CPU and then kill the instance, so
+//     anything left in the batch would be lost.
+//  6. A final log line, and exit 0.
 // A second signal, or the deadline, ends the process at once, non-zero.
 
 export interface ShutdownOptions {
@@ -17,6 +20,8 @@ export interface ShutdownOptions {
   logger: FastifyBaseLogger
   drainTimeoutMs: number
   exit: (code: number) => void
+  /** The tracing SDK, flushed and stopped once the app has closed. */
+  telemetry?: { forceFlush: () => Promise<void>, shutdown: () => Promise<void> }
 }
 
 export interface Shutdown {
@@ -31,7 +36,7 @@ export interface Shutdown {
 /** Exit status for death by signal, as shells report it. */
 const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
 
-export function createShutdown ({ app, logger, drainTimeoutMs, exit }: ShutdownOptions): Shutdown {
+export function createShutdown ({ app, logger, drainTimeoutMs, exit, telemetry }: ShutdownOptions): Shutdown {
   let started = false
 
   function shutdown (reason: string, exitCode: number): void {
@@ -57,6 +62,17 @@ export function createShutdown ({ app, logger, drainTimeoutMs, exit }: ShutdownO
     } catch (error) {
       logger.error({ err: error }, 'Error while closing the app')
       code = 1
+    }
+    if (telemetry !== undefined) {
+      // Within the same deadline: a collector that hangs costs spans, never
+      // the SIGKILL that Cloud Run sends 10 s after SIGTERM.
+      try {
+        await telemetry.forceFlush()
+        await telemetry.shutdown()
+      } catch (error) {
+        // Lost spans are not a reason to report the shutdown as failed.
+        logger.warn({ err: error }, 'Could not export the last spans')
+      }
     }
     clearTimeout(deadline)
     logger.info({ exitCode: code, drainMs: Math.round(performance.now() - startedAt) }, 'Shutdown complete')

@@ -1,7 +1,9 @@
+import { isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api'
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino'
 import type { Config } from '../config/load-config.ts'
 import { schema } from '../config/schema.ts'
 import { CENSORED, createCensor } from './censor.ts'
+import { traceLogFields } from './trace-context.ts'
 
 // Cloud Logging reads these special fields from each JSON line on stdout:
 // https://cloud.google.com/logging/docs/structured-logging
@@ -34,12 +36,35 @@ const REDACTED_PATHS = [
 
 const ERROR_LEVEL = 50
 
-export interface LoggerSecrets {
+export interface TraceCorrelation {
+  /** The project that owns the traces; the trace field is written only once it is known. */
+  readonly projectId: { readonly current: string | undefined }
+}
+
+/**
+ * The trace fields for the span active where the line is written: the span
+ * that @opentelemetry/instrumentation-http or @fastify/otel started for the
+ * request (or any child of it). This is the one place log lines get trace
+ * fields. With OTEL_SDK_DISABLED there is no active span, and so none.
+ */
+function activeSpanFields (correlation: TraceCorrelation | undefined): Record<string, unknown> | undefined {
+  const spanContext = trace.getActiveSpan()?.spanContext()
+  if (spanContext === undefined || !isSpanContextValid(spanContext)) return undefined
+  return traceLogFields({
+    traceId: spanContext.traceId,
+    spanId: spanContext.spanId,
+    sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
+  }, correlation?.projectId.current)
+}
+
+export interface LoggerInputs {
+  /** Where the trace field's project comes from; without it, lines carry span fields but no trace field. */
+  correlation?: TraceCorrelation
   /** Secret values read at boot; censored wherever they appear in a line (censor.ts). */
   secretValues?: Iterable<string>
 }
 
-export function cloudLoggingOptions (config: Config, { secretValues = [] }: LoggerSecrets = {}): LoggerOptions {
+export function cloudLoggingOptions (config: Config, { correlation, secretValues = [] }: LoggerInputs = {}): LoggerOptions {
   const serviceContext = { service: config.serviceName, version: config.serviceVersion }
   const censor = createCensor(secretValues)
   return {
@@ -54,9 +79,10 @@ export function cloudLoggingOptions (config: Config, { secretValues = [] }: Logg
     // Error Reporting groups an entry by its stack_trace and serviceContext:
     // https://cloud.google.com/error-reporting/docs/formatting-error-messages
     mixin (mergeObject, level) {
+      const traceFields = activeSpanFields(correlation)
       const err = (mergeObject as { err?: unknown }).err
-      if (level < ERROR_LEVEL || !(err instanceof Error)) return {}
-      return { serviceContext, stack_trace: err.stack ?? String(err) }
+      if (level < ERROR_LEVEL || !(err instanceof Error)) return traceFields ?? {}
+      return { ...traceFields, serviceContext, stack_trace: err.stack ?? String(err) }
     },
     serializers: { err: stdSerializers.err },
     redact: { paths: REDACTED_PATHS, censor: CENSORED },
@@ -69,8 +95,8 @@ export function cloudLoggingOptions (config: Config, { secretValues = [] }: Logg
  * when LOG_PRETTY asks for it (`npm run dev`), since pretty printing runs in a
  * worker thread and has no place in production.
  */
-export function createLogger (config: Config, destination?: DestinationStream, secrets: LoggerSecrets = {}): Logger {
-  const options = cloudLoggingOptions(config, secrets)
+export function createLogger (config: Config, { destination, ...inputs }: LoggerInputs & { destination?: DestinationStream } = {}): Logger {
+  const options = cloudLoggingOptions(config, inputs)
   if (config.LOG_PRETTY && destination === undefined) {
     return pino({
       ...options,

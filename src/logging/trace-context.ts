@@ -1,5 +1,7 @@
-// Reads the caller's trace from the request headers, for log correlation.
-// W3C traceparent wins; X-Cloud-Trace-Context is the older Google header.
+// Trace context in Google's formats. W3C traceparent is parsed by
+// OpenTelemetry's propagator; this file covers what is Google's own:
+// the older X-Cloud-Trace-Context header (read by
+// src/telemetry/cloud-trace-propagator.ts) and Cloud Logging's trace fields.
 // A malformed header is ignored: it must never fail the request.
 
 export interface IncomingTrace {
@@ -10,22 +12,9 @@ export interface IncomingTrace {
   sampled: boolean
 }
 
-const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/
 const CLOUD_TRACE_CONTEXT = /^([\da-fA-F]{32})(?:\/(\d{1,20}))?(?:;o=([01]))?$/
 const INVALID_TRACE_ID = '0'.repeat(32)
-const INVALID_SPAN_ID = '0'.repeat(16)
 const MAX_SPAN_ID = (1n << 64n) - 1n
-
-/** https://www.w3.org/TR/trace-context/#traceparent-header */
-export function parseTraceparent (header: string): IncomingTrace | undefined {
-  const match = TRACEPARENT.exec(header.trim())
-  if (match === null) return undefined
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined]
-  // Version ff is invalid; version 00 allows nothing after the flags.
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
-  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined
-  return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 }
-}
 
 /**
  * `TRACE_ID/SPAN_ID;o=OPTIONS`, where SPAN_ID is an unsigned 64-bit integer
@@ -41,21 +30,6 @@ export function parseCloudTraceContext (header: string): IncomingTrace | undefin
   const normalisedTraceId = traceId.toLowerCase()
   if (normalisedTraceId === INVALID_TRACE_ID) return undefined
   return { traceId: normalisedTraceId, spanId: span.toString(16).padStart(16, '0'), sampled: options === '1' }
-}
-
-type Headers = Readonly<Record<string, string | string[] | undefined>>
-
-function single (value: string | string[] | undefined): string | undefined {
-  // A repeated header is ambiguous; treat it as absent rather than guess.
-  return typeof value === 'string' ? value : undefined
-}
-
-export function readIncomingTrace (headers: Headers): IncomingTrace | undefined {
-  const traceparent = single(headers.traceparent)
-  const fromW3c = traceparent === undefined ? undefined : parseTraceparent(traceparent)
-  if (fromW3c !== undefined) return fromW3c
-  const cloudTrace = single(headers['x-cloud-trace-context'])
-  return cloudTrace === undefined ? undefined : parseCloudTraceContext(cloudTrace)
 }
 
 /** The fields Cloud Logging uses to link a log line to its trace. */

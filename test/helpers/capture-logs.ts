@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { pino, type Logger } from 'pino'
-import { cloudLoggingOptions } from '../../src/logging/cloud-logging.ts'
+import { cloudLoggingOptions, type TraceCorrelation } from '../../src/logging/cloud-logging.ts'
 import type { Config } from '../../src/config/load-config.ts'
 
 export type LogLine = Record<string, unknown> & { severity: string, message: string }
@@ -14,7 +14,7 @@ export interface CapturedLogs {
 }
 
 /** A logger with the production options, writing JSON lines to memory. */
-export function captureLogs (config: Config): CapturedLogs {
+export function captureLogs (config: Config, correlation?: TraceCorrelation): CapturedLogs {
   const chunks: string[] = []
   const stream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -22,7 +22,7 @@ export function captureLogs (config: Config): CapturedLogs {
       callback()
     },
   })
-  const logger = pino(cloudLoggingOptions(config), stream)
+  const logger = pino(cloudLoggingOptions(config, { correlation }), stream)
   const text = () => chunks.join('')
   return {
     logger,

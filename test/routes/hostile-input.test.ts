@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/test-app.ts'
 import { rawRequest } from '../helpers/http.ts'
+import { useTestTracing } from '../helpers/tracing.ts'
 
 // Hostile or broken requests over a real socket, since some never reach
 // Fastify: Node's HTTP parser rejects them first. None may produce a 5xx.
@@ -75,12 +76,17 @@ describe('hostile input', () => {
     ['traceparent', `00-${'f'.repeat(5_000)}`],
     ['x-cloud-trace-context', 'not/a;trace'],
     ['x-cloud-trace-context', '105445aa7843bc8bf206b12000100000/99999999999999999999999;o=1'],
-  ])('when %s is %j, then the request is served and the header ignored', async (name, value) => {
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
+  ])('when %s is %j, then the request is served, the header ignored, and a new trace started', async (name, value) => {
+    const tracing = useTestTracing()
+    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' }, { fastifyOtel: tracing.fastifyOtel })
     const response = await app.inject({ method: 'GET', url: '/', headers: { [name]: value } })
     expect(response.statusCode).toBe(200)
+    const requestSpan = tracing.spans().find((span) => span.name === 'request')
+    expect(requestSpan?.parentSpanContext).toBeUndefined()
+    const traceId = requestSpan?.spanContext().traceId ?? ''
+    expect(traceId).toMatch(/^[\da-f]{32}$/)
+    expect(value.toLowerCase()).not.toContain(traceId)
     const requestLine = logs.lines().find((line) => line.httpRequest !== undefined)
-    expect(requestLine).toBeDefined()
-    expect(requestLine?.['logging.googleapis.com/trace']).toBeUndefined()
+    expect(requestLine?.['logging.googleapis.com/trace']).toBe(`projects/test-project/traces/${traceId}`)
   })
 })

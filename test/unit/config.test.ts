@@ -40,6 +40,16 @@ describe('loadConfig', () => {
       BREAKER_ERROR_THRESHOLD_PERCENTAGE: 50,
       BREAKER_VOLUME_THRESHOLD: 10,
       BREAKER_RESET_TIMEOUT_MS: 10000,
+      OTEL_SDK_DISABLED: false,
+      OTEL_SERVICE_NAME: undefined,
+      OTEL_RESOURCE_ATTRIBUTES: undefined,
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 1,
+      TRACE_IGNORED_PATHS: ['/health', '/ready'],
       serviceName: 'hello-cloud-run',
       serviceVersion: '0.1.0',
     })
@@ -97,6 +107,41 @@ describe('loadConfig', () => {
       { variable: 'UPSTREAM_URL', reason: 'must use http: or https:, got "ftp:"' },
     ])
     expect(loadConfig({ UPSTREAM_URL: 'https://orders-abc-uc.a.run.app/v1/items' }).UPSTREAM_URL).toBe('https://orders-abc-uc.a.run.app/v1/items')
+  })
+
+  it('when the OpenTelemetry variables are set, then they are read as the spec defines them', () => {
+    expect(loadConfig({
+      OTEL_SDK_DISABLED: 'true',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod, team=a%20b%2Cc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://telemetry.googleapis.com',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      TRACE_IGNORED_PATHS: '/health, /internal/stats',
+    })).toMatchObject({
+      OTEL_SDK_DISABLED: true,
+      OTEL_RESOURCE_ATTRIBUTES: { 'deployment.environment': 'prod', team: 'a b,c' },
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://telemetry.googleapis.com',
+      OTEL_TRACES_SAMPLER_ARG: 0.25,
+      TRACE_IGNORED_PATHS: ['/health', '/internal/stats'],
+    })
+  })
+
+  it('when OpenTelemetry variables are wrong, then each is named with the reason', () => {
+    const error = configError({
+      OTEL_TRACES_EXPORTER: 'jaeger',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http',
+      OTEL_TRACES_SAMPLER_ARG: '1.5',
+      OTEL_RESOURCE_ATTRIBUTES: 'novalue',
+      TRACE_IGNORED_PATHS: 'health',
+    })
+    expect(error.details?.problems).toStrictEqual([
+      { variable: 'OTEL_RESOURCE_ATTRIBUTES', reason: 'must be key=value pairs separated by commas, got "novalue"' },
+      { variable: 'OTEL_TRACES_EXPORTER', reason: 'must be one of otlp, console, none, got "jaeger"' },
+      { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', reason: 'must use http: or https:, got "localhost:"' },
+      { variable: 'OTEL_EXPORTER_OTLP_PROTOCOL', reason: 'must be one of http/protobuf, http/json, grpc, got "http"' },
+      { variable: 'OTEL_TRACES_SAMPLER_ARG', reason: 'must be a number between 0 and 1, got "1.5"' },
+      { variable: 'TRACE_IGNORED_PATHS', reason: 'must be a comma-separated list of paths starting with /, got "health"' },
+    ])
   })
 
   it('when the config is loaded, then it cannot be changed afterwards', () => {

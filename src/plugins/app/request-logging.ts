@@ -1,30 +1,20 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { trace } from '@opentelemetry/api'
 import type { Config } from '../../config/load-config.ts'
-import type { MetadataServer } from '../../gcp/metadata-server.ts'
-import { readIncomingTrace, traceLogFields } from '../../logging/trace-context.ts'
+import type { ProjectIdResolver } from '../../gcp/project-id.ts'
 
 // Two jobs, both about Cloud Logging:
 // 1. Every line logged while a request is handled carries the trace fields,
-//    so Logs Explorer groups a request's lines under its trace.
+//    so Logs Explorer groups a request's lines under its trace. The logger's
+//    mixin (src/logging/cloud-logging.ts) writes them from the active span;
+//    this plugin only makes sure the project they name is known first.
 // 2. One httpRequest line per finished request (LOG_REQUESTS), which Cloud
 //    Logging renders like a load balancer's request log.
 
 export interface RequestLoggingOptions {
   config: Config
-  metadata: MetadataServer
-}
-
-/** Resolves the project for trace fields once: from config, else lazily from the metadata server. */
-export function createProjectIdResolver (config: Config, metadata: MetadataServer) {
-  let known = config.GOOGLE_CLOUD_PROJECT
-  return {
-    get current (): string | undefined { return known },
-    async resolve (): Promise<string | undefined> {
-      known ??= await metadata.get('project/project-id')
-      return known
-    },
-  }
+  projectId: ProjectIdResolver
 }
 
 /** Cloud Logging's Duration format: seconds with a fractional part and an "s". */
@@ -46,21 +36,17 @@ export function httpRequestFields (request: FastifyRequest, reply: FastifyReply)
   }
 }
 
-export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (app, { config, metadata }) {
-  const projectId = createProjectIdResolver(config, metadata)
-
-  app.addHook('onRequest', async (request, reply) => {
-    const trace = readIncomingTrace(request.headers)
-    if (trace === undefined) return
-    // The first request on Cloud Run without GOOGLE_CLOUD_PROJECT waits about
-    // a millisecond for the metadata server; every later one reads the cache.
-    const project = projectId.current ?? await projectId.resolve()
-    request.log = request.log.child(traceLogFields(trace, project))
-    reply.log = request.log
+export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (app, { config, projectId }) {
+  // Named functions: @fastify/otel names each hook's span after its function.
+  app.addHook('onRequest', async function resolveTraceProject () {
+    if (projectId.current !== undefined || trace.getActiveSpan() === undefined) return
+    // The first traced request on Cloud Run without GOOGLE_CLOUD_PROJECT waits
+    // about a millisecond for the metadata server; later ones find it known.
+    await projectId.resolve()
   })
 
   if (config.LOG_REQUESTS) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', async function writeRequestLine (request, reply) {
       if (request.routeOptions.config.probe === true) return
       const httpRequest = httpRequestFields(request, reply)
       const message = `${httpRequest.requestMethod} ${request.url} ${httpRequest.status}`

@@ -1,0 +1,184 @@
+import http from 'node:http'
+import { describe, expect, it } from 'vitest'
+import { startServerProcess } from '../helpers/spawn-server.ts'
+import { startHttpServer } from '../helpers/http.ts'
+import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
+
+// The real server process, its real SDK (instrumentation-http, @fastify/otel,
+// batch export) and a real OTLP/HTTP receiver on loopback.
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
+const CALLER_SPAN_ID = 'b7ad6b7169203331'
+const SPAN_KIND_SERVER = 2
+
+function get (port: number, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number, body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers }, (response) => {
+      let body = ''
+      response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    }).on('error', reject)
+  })
+}
+
+/** A metadata server that answers like Cloud Run's. */
+async function startFakeMetadataServer () {
+  const answers: Record<string, string> = {
+    '/computeMetadata/v1/project/project-id': 'my-project',
+    '/computeMetadata/v1/instance/region': 'projects/123456789/regions/europe-west1',
+    '/computeMetadata/v1/instance/id': '00bf4bf02d1a2a8c',
+  }
+  return startHttpServer((request, response) => {
+    const answer = request.headers['metadata-flavor'] === 'Google' ? answers[request.url ?? ''] : undefined
+    response.statusCode = answer === undefined ? 404 : 200
+    response.end(answer ?? 'not found')
+  })
+}
+
+describe('traces from the server process', () => {
+  it('when a request with a traceparent is served and SIGTERM follows, then its spans reach the collector before exit, joined to the caller and to the log line', async () => {
+    const receiver = await startOtlpReceiver()
+    const metadata = await startFakeMetadataServer()
+    const server = await startServerProcess({
+      K_SERVICE: 'hello',
+      K_REVISION: 'hello-00007-xyz',
+      GCE_METADATA_HOST: `127.0.0.1:${metadata.port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test',
+    })
+    const response = await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    expect(response.status).toBe(200)
+    expect((await get(server.port, '/health')).status).toBe(200)
+    // Batched, not yet exported: the flush on SIGTERM must send them.
+    expect(receiver.requests).toStrictEqual([])
+
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    const exitedAtMs = performance.now()
+
+    expect(receiver.requests.length).toBeGreaterThan(0)
+    for (const request of receiver.requests) {
+      expect(request.path).toBe('/v1/traces')
+      expect(request.receivedAtMs).toBeLessThan(exitedAtMs)
+    }
+    const spans = receiver.spans()
+    // /health is not traced: every span belongs to the one request.
+    expect(new Set(spans.map((span) => span.traceId))).toStrictEqual(new Set([TRACE_ID]))
+    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
+    expect(serverSpan).toMatchObject({
+      traceId: TRACE_ID,
+      parentSpanId: CALLER_SPAN_ID,
+      name: 'GET /',
+      attributes: { 'http.request.method': 'GET', 'http.route': '/', 'http.response.status_code': 200 },
+    })
+    // @fastify/otel's spans hang below the server span.
+    const fastifyRequestSpan = spans.find((span) => span.name === 'request')
+    expect(fastifyRequestSpan?.parentSpanId).toBe(serverSpan?.spanId)
+    expect(spans.find((span) => span.name.startsWith('handler'))?.parentSpanId).toBe(fastifyRequestSpan?.spanId)
+
+    expect(serverSpan?.resource).toMatchObject({
+      'service.name': 'hello',
+      'service.version': '0.1.0',
+      'cloud.provider': 'gcp',
+      'cloud.platform': 'gcp_cloud_run',
+      'cloud.region': 'europe-west1',
+      'faas.name': 'hello',
+      'faas.version': 'hello-00007-xyz',
+      'faas.instance': '00bf4bf02d1a2a8c',
+      'gcp.project_id': 'my-project',
+      'deployment.environment': 'test',
+    })
+
+    const requestLine = server.logs().find((line) => line.message === 'GET / 200')
+    expect(requestLine).toMatchObject({
+      'logging.googleapis.com/trace': `projects/my-project/traces/${TRACE_ID}`,
+      'logging.googleapis.com/trace_sampled': true,
+    })
+    expect(spans.map((span) => span.spanId)).toContain(requestLine?.['logging.googleapis.com/spanId'])
+    expect(server.stderr()).toBe('')
+  })
+
+  it('when a request calls out with fetch, then the client span is in the request\'s trace and the upstream receives its traceparent', async () => {
+    const receiver = await startOtlpReceiver()
+    const received: Array<string | undefined> = []
+    const upstream = await startHttpServer((request, response) => {
+      received.push(request.headers.traceparent as string | undefined)
+      response.end('ok')
+    })
+    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'test/fixtures/server-with-slow-route.ts')
+    const response = await get(server.port, `/relay?url=${encodeURIComponent(`${upstream.url}/thing`)}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    expect(response).toStrictEqual({ status: 200, body: '{"upstreamStatus":200}' })
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+
+    const spans = receiver.spans()
+    const SPAN_KIND_CLIENT = 3
+    const clientSpan = spans.find((span) => span.kind === SPAN_KIND_CLIENT)
+    expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
+    expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
+    // Its ancestors lead to this process's server span, then to the caller.
+    const byId = new Map(spans.map((span) => [span.spanId, span]))
+    const ancestors: string[] = []
+    for (let span = clientSpan; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ancestors.push(span.parentSpanId)
+    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
+    expect(ancestors).toContain(serverSpan?.spanId)
+    expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
+  })
+
+  it('when the metadata server never answers, then the boot does not wait for it and spans still reach the collector on SIGTERM', async () => {
+    const receiver = await startOtlpReceiver()
+    const hanging = await startHttpServer(() => {}) // accepts, never answers
+    const server = await startServerProcess({
+      K_SERVICE: 'hello',
+      GCE_METADATA_HOST: `127.0.0.1:${hanging.port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    })
+    expect((await get(server.port, '/')).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    const [span] = receiver.spans()
+    expect(span?.resource).toMatchObject({ 'service.name': 'hello', 'cloud.platform': 'gcp_cloud_run' })
+    expect(span?.resource['cloud.region']).toBeUndefined()
+  })
+
+  it('when the default protocol is used, then the spans arrive as OTLP protobuf', async () => {
+    const receiver = await startOtlpReceiver()
+    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces` })
+    await get(server.port, '/')
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(receiver.requests.map((request) => [request.path, request.contentType])).toStrictEqual([['/custom/traces', 'application/x-protobuf']])
+    // The span ID in the request's log line, as raw bytes, is inside the message.
+    const spanId = String(server.logs().find((line) => line.message === 'GET / 200')?.['logging.googleapis.com/spanId'])
+    expect(spanId).toMatch(/^[\da-f]{16}$/)
+    expect(receiver.requests[0]?.body.includes(Buffer.from(spanId, 'hex'))).toBe(true)
+  })
+
+  it('when no endpoint is configured, then nothing is exported and nothing is printed, yet the logs still follow the caller\'s trace', async () => {
+    const server = await startServerProcess({ GOOGLE_CLOUD_PROJECT: 'my-project' })
+    await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(server.logs().find((line) => line.message === 'hello-cloud-run ready')).toMatchObject({ tracing: 'on, not exported' })
+    expect(server.logs().find((line) => line.message === 'GET / 200')).toMatchObject({
+      'logging.googleapis.com/trace': `projects/my-project/traces/${TRACE_ID}`,
+      'logging.googleapis.com/spanId': expect.stringMatching(/^[\da-f]{16}$/),
+    })
+    expect(server.logs().filter((line) => line.severity !== 'INFO')).toStrictEqual([])
+    expect(server.stderr()).toBe('')
+  })
+
+  it('when OTEL_SDK_DISABLED is true, then nothing is exported and log lines carry no trace fields', async () => {
+    const receiver = await startOtlpReceiver()
+    const server = await startServerProcess({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, GOOGLE_CLOUD_PROJECT: 'my-project' })
+    await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(server.logs().find((line) => line.message === 'hello-cloud-run ready')).toMatchObject({ tracing: 'off' })
+    const requestLine = server.logs().find((line) => line.message === 'GET / 200')
+    expect(Object.keys(requestLine ?? {}).filter((key) => key.startsWith('logging.googleapis.com/'))).toStrictEqual([])
+    expect(receiver.requests).toStrictEqual([])
+  })
+})
