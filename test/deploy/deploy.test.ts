@@ -13,7 +13,7 @@ function audienceOf (authorization: string | string[] | undefined): unknown {
 }
 
 describe.skipIf(!canRunGcloud)(`deploy.sh with the real gcloud against fake Google APIs ${gcloudSkipReason}`, () => {
-  it('when deploy.sh deploys, then gcloud sends the Knative Service built from config.env, the smoke test carries an ID token, and the URL is printed', async () => {
+  it('when deploy.sh deploys, then gcloud sends the Knative Service built from config.env, the smoke test carries an ID token, and the URL is printed', { timeout: 120_000 }, async () => {
     const { fake, run } = await startHarness()
     fake.enabledApis.add('run.googleapis.com')
 
@@ -55,7 +55,7 @@ describe.skipIf(!canRunGcloud)(`deploy.sh with the real gcloud against fake Goog
     for (const request of smoke) expect(audienceOf(request.headers.authorization)).toBe(serviceUrl)
   })
 
-  it('when deploy.sh --canary deploys onto a serving revision, then the new revision gets no traffic and a canary tag, and the smoke test reaches the tag URL', async () => {
+  it('when deploy.sh --canary deploys onto a serving revision, then the new revision gets no traffic and a canary tag, and the smoke test reaches the tag URL', { timeout: 120_000 }, async () => {
     const { fake, run } = await startHarness()
     fake.enabledApis.add('run.googleapis.com')
     const serving = fake.knative.save({
@@ -82,7 +82,7 @@ describe.skipIf(!canRunGcloud)(`deploy.sh with the real gcloud against fake Goog
     expect(fake.requests.filter((r) => r.path.startsWith('/__run/')).map((r) => r.path)).toStrictEqual(['/__run/canary/ready', '/__run/canary/'])
   })
 
-  it('when the service does not exist yet, then deploy.sh --canary stops with a clear error and creates nothing', async () => {
+  it('when the service does not exist yet, then deploy.sh --canary stops with a clear error and creates nothing', { timeout: 120_000 }, async () => {
     const { fake, run } = await startHarness()
     fake.enabledApis.add('run.googleapis.com')
 
