@@ -78,3 +78,16 @@ export async function startHarness (): Promise<Harness> {
   })
   return { fake, run }
 }
+
+/** Runs a script with bash and only the given environment: no namespace, no fake. */
+export function runPlain (script: string, args: string[], env: Record<string, string>): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/bash', [join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+    child.on('error', reject)
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
