@@ -86,6 +86,7 @@ load_config () {
   [[ -n $PROJECT_ID ]] ||
     die "no Google Cloud project: set PROJECT_ID in $CONFIG_FILE, or run: gcloud config set project YOUR_PROJECT"
   require_settings REGION SERVICE AR_REPOSITORY IMAGE_NAME RUNTIME_SA_NAME
+  secret_names >/dev/null # fails here, in this shell, on a malformed SECRETS
   # shellcheck disable=SC2034 # used by the scripts that source this file
   RUNTIME_SA="${RUNTIME_SA_NAME}@${PROJECT_ID}.iam.gserviceaccount.com"
   # shellcheck disable=SC2034 # used by the scripts that source this file

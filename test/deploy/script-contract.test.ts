@@ -41,6 +41,12 @@ describe('every deploy script', () => {
     expect(result.code).toBe(1)
   })
 
+  it('when a SECRETS entry lacks its version, then the script names the entry', async () => {
+    const result = await runPlain('deploy/bootstrap.sh', ['--dry-run'], { PATH: '/usr/bin:/bin', PROJECT_ID: PROJECT, SECRETS: 'UPSTREAM_API_KEY=upstream-api-key' })
+    expect(result.stderr).toBe("error: SECRETS entry 'UPSTREAM_API_KEY=upstream-api-key' is not ENV_VAR=secret-name:version\n")
+    expect(result.code).toBe(1)
+  })
+
   it('when the image is a tag rather than a digest, then deploy.sh refuses it', async () => {
     const result = await runPlain('deploy/deploy.sh', ['--dry-run', '--image', `${IMAGE.split('@')[0] ?? ''}:latest`], { PATH: '/usr/bin:/bin', PROJECT_ID: PROJECT })
     expect(result.stderr).toMatch(/^error: deploy by digest: '.+:latest' has no @sha256: digest\n$/)
