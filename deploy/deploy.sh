@@ -99,6 +99,13 @@ if [[ $CANARY == true ]]; then
   [[ -n $url ]] || die "no URL for tag canary on $SERVICE"
 fi
 log "revision $created is ready"
+# After a rollback, traffic is pinned to a revision by name and gcloud run
+# deploy leaves it there; a deploy without --canary means "serve this".
+if [[ $CANARY == false ]] &&
+  ! awk -F'\t' -v rev="$created" '$6 == rev && $7 == 100 { found = 1 } END { exit !found }' <<<"$status"; then
+  log "traffic is pinned to other revisions (a rollback?): sending 100% to $created"
+  gc run services update-traffic "$SERVICE" --region="$REGION" --to-latest
+fi
 
 smoke_test () {
   local auth=()

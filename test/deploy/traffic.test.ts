@@ -26,4 +26,19 @@ describe.skipIf(!canRunGcloud)(`traffic.sh with the real gcloud against fake Goo
     expect(replaced).toHaveLength(1)
     expect((replaced[0]?.body as KnativeService).spec.traffic).toStrictEqual([{ percent: 100, revisionName: revisions[1] }])
   })
+
+  it('when deploy.sh runs after a rollback pinned traffic, then the new revision gets all traffic', { timeout: 120_000 }, async () => {
+    const { fake, run } = await startHarness()
+    fake.enabledApis.add('run.googleapis.com')
+    const first = fake.knative.save(service(`example/one@sha256:${'b'.repeat(64)}`)).status?.latestCreatedRevisionName as string
+    fake.knative.save(service(`example/two@sha256:${'b'.repeat(64)}`, [{ revisionName: first, percent: 100 }]))
+
+    const result = await run('deploy/deploy.sh', ['--no-smoke-test', '--image', `example/three@sha256:${'e'.repeat(64)}`])
+
+    expect(result.code, result.stderr).toBe(0)
+    const created = fake.knative.revisions.at(-1)?.name
+    expect(result.stderr).toContain(`==> traffic is pinned to other revisions (a rollback?): sending 100% to ${created}`)
+    const puts = fake.requests.filter((r) => r.method === 'PUT').map((r) => (r.body as KnativeService).spec.traffic)
+    expect(puts.at(-1)).toStrictEqual([{ latestRevision: true, percent: 100 }])
+  })
 })
