@@ -41,7 +41,11 @@ export async function startHarness (): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'deploy-test-'))
   onTestFinished(() => rm(dir, { recursive: true, force: true }))
   const hosts = join(dir, 'hosts')
-  await writeFile(hosts, `127.0.0.1 localhost ${fakeHostNames(REGION).join(' ')}\n::1 localhost\n`)
+  // Google's real hosts resolve to loopback too: a call the overrides miss
+  // fails here instead of reaching the internet.
+  const google = ['oauth2.googleapis.com', 'sts.googleapis.com', 'www.googleapis.com', 'run.googleapis.com', `${REGION}-run.googleapis.com`,
+    'iamcredentials.googleapis.com', 'metadata.google.internal', 'storage.googleapis.com', 'cloudbuild.googleapis.com']
+  await writeFile(hosts, `127.0.0.1 localhost ${fakeHostNames(REGION).join(' ')}\n127.0.0.2 ${google.join(' ')}\n::1 localhost\n`)
   await writeFile(join(dir, 'token'), 'fake-access-token\n')
 
   const endpoint = (api: string) => `http://${api}.${FAKE_DOMAIN}:${fake.port}/`

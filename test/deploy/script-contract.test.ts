@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,6 +46,16 @@ describe('every deploy script', () => {
     const result = await runPlain('deploy/bootstrap.sh', ['--dry-run'], { PATH: '/usr/bin:/bin', PROJECT_ID: PROJECT, SECRETS: 'UPSTREAM_API_KEY=upstream-api-key' })
     expect(result.stderr).toBe("error: SECRETS entry 'UPSTREAM_API_KEY=upstream-api-key' is not ENV_VAR=secret-name:version\n")
     expect(result.code).toBe(1)
+  })
+
+  it('when build.sh --dry-run runs, then it names the image by commit and UTC time, or says the Dockerfile is missing', async () => {
+    const result = await runPlain('deploy/build.sh', ['--dry-run'], { PATH: '/usr/bin:/bin', PROJECT_ID: PROJECT })
+    if (!existsSync(join(ROOT, 'Dockerfile'))) {
+      expect(result.stderr).toBe(`error: no Dockerfile in ${ROOT.replace(/\/$/, '')}: the container image is defined there\n`)
+      return
+    }
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(new RegExp(`^gcloud builds submit ${ROOT.replace(/\/$/, '')} --tag=${REGION}-docker\\.pkg\\.dev/${PROJECT}/cloud-run/hello-cloud-run:[0-9a-f]{12}(-dirty)?-\\d{8}T\\d{6}Z --region=${REGION} ${P}\n$`))
   })
 
   it('when the image is a tag rather than a digest, then deploy.sh refuses it', async () => {
