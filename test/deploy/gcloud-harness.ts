@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -39,7 +39,13 @@ export interface Harness {
 export async function startHarness (): Promise<Harness> {
   const fake = await startFakeGoogleApis({ project: PROJECT, region: REGION })
   const dir = await mkdtemp(join(tmpdir(), 'deploy-test-'))
-  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  const running = new Set<ChildProcess>()
+  onTestFinished(async () => {
+    // A test that timed out leaves gcloud running: end its whole process
+    // group first, or it writes into the folder being removed.
+    for (const child of running) if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
   const hosts = join(dir, 'hosts')
   // Google's real hosts resolve to loopback too: a call the overrides miss
   // fails here instead of reaching the internet.
@@ -73,13 +79,15 @@ export async function startHarness (): Promise<Harness> {
       cwd: ROOT,
       env: { ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so cleanup can end gcloud too
     })
+    running.add(child)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
     child.on('error', reject)
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    child.on('exit', (code) => { running.delete(child); resolve({ code: code ?? -1, stdout, stderr }) })
   })
   return { fake, run }
 }
