@@ -2,13 +2,18 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/loopback-guard.ts'],
     // Process-level tests spawn real servers; two cores leave little room for
     // parallel files, and a slow machine should not turn into a flaky suite.
     testTimeout: 20_000,
     hookTimeout: 20_000,
     fileParallelism: true,
-    maxWorkers: 2
-  }
+    maxWorkers: 2,
+    // The deploy tests run gcloud (CPU-heavy, seconds per call): they run
+    // after the rest, so they cannot starve the timing-sensitive process tests.
+    projects: [
+      { extends: true, test: { name: 'service', include: ['test/**/*.test.ts'], exclude: ['test/deploy/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+    ],
+  },
 })
