@@ -8,7 +8,7 @@ import { BASELINE, metrics, ratio } from './report.ts'
 const COLOURS = ['#9e9e9e', '#4285f4', '#34a853', '#fbbc04', '#ea4335']
 const BAR_PX = 14
 const GAP_PX = 12
-const LABEL_PX = 250
+const LABEL_PX = 300
 const PLOT_PX = 460
 const LEGEND_PX = 28
 
