@@ -22,13 +22,20 @@ const { values: flags } = parseArgs({
     write: { type: 'boolean' },
   },
 })
+/** A flag's value as a number that is at least `min`, or a clear stop. */
+function count (flag: string, raw: string, min = 1): number {
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < min) throw new Error(`--${flag} must be a number >= ${min}, got "${raw}"`)
+  return value
+}
+
 const quick = flags.quick
 const settings: BenchSettings = {
-  rounds: quick ? 1 : Number(flags.rounds),
-  durationSeconds: quick ? 1 : Number(flags.duration),
-  warmupSeconds: quick ? 0 : Number(flags.warmup),
-  coldStarts: quick ? 2 : Number(flags['cold-starts']),
-  connections: flags.connections.split(',').map(Number),
+  rounds: quick ? 1 : count('rounds', flags.rounds),
+  durationSeconds: quick ? 1 : count('duration', flags.duration),
+  warmupSeconds: quick ? 0 : count('warmup', flags.warmup, 0),
+  coldStarts: quick ? 2 : count('cold-starts', flags['cold-starts']),
+  connections: flags.connections.split(',').map((raw) => count('connections', raw)),
   idleSettleMs: quick ? 200 : 1_000,
 }
 const write = flags.write ?? !quick

@@ -3,9 +3,9 @@
 // SLO flags are missed, so CI and canaries can gate on it.
 import { parseOptions, UsageError, USAGE, wantsHelp, type LoadtestOptions } from './loadtest/options.ts'
 import { fetchIdToken } from './loadtest/id-token.ts'
-import { sendFirstRequest } from './loadtest/preflight.ts'
+import { sendFirstRequest, type FirstResponse } from './loadtest/preflight.ts'
 import { runLoad } from './loadtest/run.ts'
-import { checkSlo, formatSlo, formatSummary, summarise } from './loadtest/summary.ts'
+import { checkSlo, formatSlo, formatSummary, summarise, type SloCheck, type Summary } from './loadtest/summary.ts'
 
 const EXIT_SLO_MISSED = 1
 const EXIT_BAD_INPUT = 2
@@ -51,12 +51,21 @@ async function main (argv: string[]): Promise<number> {
     say(formatSummary(summary))
     say(formatSlo(checks))
   } else {
-    say(JSON.stringify(toJson(options, first, warmup ?? null, summary, checks, passed)))
+    say(JSON.stringify(toJson({ options, firstRequest: first, warmup: warmup ?? null, summary, checks, passed })))
   }
   return passed ? 0 : EXIT_SLO_MISSED
 }
 
-function toJson (options: LoadtestOptions, ...[firstRequest, warmup, summary, checks, passed]: [unknown, unknown, ReturnType<typeof summarise>, unknown, boolean]) {
+interface JsonReport {
+  options: LoadtestOptions
+  firstRequest: FirstResponse
+  warmup: { seconds: number, requests: number, errors: number, non2xx: number } | null
+  summary: Summary
+  checks: SloCheck[]
+  passed: boolean
+}
+
+function toJson ({ options, firstRequest, warmup, summary, checks, passed }: JsonReport) {
   // Header values are left out: one of them may be a token.
   return {
     url: options.url.href,
