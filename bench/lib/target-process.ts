@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import http from 'node:http'
+import net from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+// One server under test as a child process: started, timed to its first 200,
+// measured, killed. Everything stays on 127.0.0.1.
+
+export interface Target {
+  name: string
+  /** Arguments after `node`. */
+  args: string[]
+  env: Record<string, string>
+}
+
+export interface RunningTarget {
+  child: ChildProcess
+  port: number
+  /** From spawn() to the first 200 on GET /. */
+  coldStartMs: number
+  /** SIGKILL by default; SIGTERM lets the service shut down (and write profiles). */
+  stop: (signal?: NodeJS.Signals) => Promise<void>
+}
+
+/** A port that was free a moment ago; the child binds it. */
+export async function freePort (): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function getStatus (port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
+      response.resume()
+      response.on('end', () => resolve(response.statusCode ?? 0))
+    })
+    request.on('error', () => resolve(0))
+  })
+}
+
+export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}): Promise<RunningTarget> {
+  const port = await freePort()
+  const startedAt = performance.now()
+  // stdout goes to /dev/null: with LOG_REQUESTS the service writes a line per
+  // request, and an undrained pipe would stall it. stderr is kept for crashes.
+  const child = spawn(process.execPath, target.args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill(signal)
+    await exited
+  }
+  // Poll every millisecond or so: a refused connect costs microseconds, and
+  // the poll interval bounds the cold start's resolution.
+  for (;;) {
+    const status = await getStatus(port)
+    if (status === 200) return { child, port, coldStartMs: performance.now() - startedAt, stop }
+    if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode} before answering:\n${stderr}`)
+    if (performance.now() - startedAt > timeoutMs) {
+      await stop()
+      throw new Error(`${target.name} did not answer 200 within ${timeoutMs} ms (last status ${status}):\n${stderr}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
+
+/** Resident set size of a live process, from /proc (Linux). */
+export async function rssBytes (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(kb) * 1024
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks (100 on every mainstream architecture). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** User + system CPU seconds a live process has used, from /proc/<pid>/stat (Linux). */
+export async function cpuSeconds (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name, which is in parentheses and may hold spaces:
+  // state is field 3, utime field 14 and stime field 15 (proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+}
