@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { buildUpstreamTestApp } from '../helpers/upstream-app.ts'
+import { buildTestApp } from '../helpers/test-app.ts'
 import { startHttpServer } from '../helpers/http.ts'
 import { expectNoUnhandledRejections, startFakeUpstream } from '../helpers/fake-upstream.ts'
 
@@ -44,7 +44,7 @@ describe('service-to-service auth with Google ID tokens', () => {
     expectNoUnhandledRejections()
     const metadata = await startFakeMetadataServer()
     const upstream = await startFakeUpstream([{ status: 200, body: { ok: true } }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
     for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'GET', url: '/upstream' })).body).toBe('{"upstream":{"ok":true}}')
     expect(metadata.requests).toStrictEqual([{ path: '/computeMetadata/v1/instance/service-accounts/default/identity', audience: AUDIENCE, format: 'full', flavor: 'Google' }])
     const token = metadata.tokens[0]
@@ -56,7 +56,7 @@ describe('service-to-service auth with Google ID tokens', () => {
     expectNoUnhandledRejections()
     const metadata = await startFakeMetadataServer({ delayMs: 100 })
     const upstream = await startFakeUpstream([{ status: 200, body: {} }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
     const responses = await Promise.all([1, 2, 3, 4].map(() => app.inject({ method: 'GET', url: '/upstream' })))
     expect(responses.map((response) => response.statusCode)).toStrictEqual([200, 200, 200, 200])
     expect(metadata.requests).toHaveLength(1)
@@ -66,7 +66,7 @@ describe('service-to-service auth with Google ID tokens', () => {
   it('when the cached token is within 5 minutes of expiry, then the next call fetches a new one', async () => {
     const metadata = await startFakeMetadataServer({ expiresInS: 120 })
     const upstream = await startFakeUpstream([{ status: 200, body: {} }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
     await app.inject({ method: 'GET', url: '/upstream' })
     await app.inject({ method: 'GET', url: '/upstream' })
     expect(metadata.requests).toHaveLength(2)
@@ -77,7 +77,7 @@ describe('service-to-service auth with Google ID tokens', () => {
     expectNoUnhandledRejections()
     const metadata = await startFakeMetadataServer({ status: 404 })
     const upstream = await startFakeUpstream([{ status: 200, body: {} }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.body).toBe('{"code":"SVC_UPSTREAM_UNAVAILABLE","message":"An upstream service is unavailable"}')
@@ -93,7 +93,7 @@ describe('service-to-service auth with Google ID tokens', () => {
     expectNoUnhandledRejections()
     const metadata = await startFakeMetadataServer({ delayMs: 2_500 })
     const upstream = await startFakeUpstream([{ status: 200, body: {} }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host, UPSTREAM_DEADLINE_MS: '300' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_AUDIENCE: AUDIENCE, GCE_METADATA_HOST: metadata.host, UPSTREAM_DEADLINE_MS: '300' })
     const startedAt = performance.now()
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(performance.now() - startedAt).toBeLessThan(2_000) // well before the token would have come
@@ -105,7 +105,7 @@ describe('service-to-service auth with Google ID tokens', () => {
   it('when UPSTREAM_AUDIENCE is unset, then no token is requested and none is sent', async () => {
     const metadata = await startFakeMetadataServer()
     const upstream = await startFakeUpstream([{ status: 200, body: {} }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, GCE_METADATA_HOST: metadata.host })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, GCE_METADATA_HOST: metadata.host })
     expect((await app.inject({ method: 'GET', url: '/upstream' })).statusCode).toBe(200)
     expect(metadata.requests).toHaveLength(0)
     expect(upstream.requests[0]?.headers.authorization).toBeUndefined()

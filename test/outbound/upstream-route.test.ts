@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { buildUpstreamTestApp } from '../helpers/upstream-app.ts'
+import { buildTestApp } from '../helpers/test-app.ts'
 import { expectNoUnhandledRejections, startFakeUpstream } from '../helpers/fake-upstream.ts'
 
 // GET /upstream against real HTTP servers on loopback. Backoff waits are
@@ -20,7 +20,7 @@ describe('GET /upstream', () => {
   it('when the upstream answers 200 with JSON, then the client gets 200 with it under "upstream", and the upstream got one GET on the configured path', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 200, body: { items: [1, 2], name: 'x' } }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: `${upstream.url}/api/items?limit=2` })
+    const { app } = await buildTestApp({ UPSTREAM_URL: `${upstream.url}/api/items?limit=2` })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(200)
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
@@ -32,7 +32,7 @@ describe('GET /upstream', () => {
   })
 
   it('when UPSTREAM_URL is unset, then /upstream answers 503 with a clear code and /health and /ready stay 200', async () => {
-    const { app, logs } = await buildUpstreamTestApp()
+    const { app, logs } = await buildTestApp()
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toStrictEqual({ code: 'SVC_UPSTREAM_NOT_CONFIGURED', message: 'No upstream service is configured' })
@@ -44,7 +44,7 @@ describe('GET /upstream', () => {
   })
 
   it('when the upstream is down, then /health and /ready still answer 200: an outage does not take the instance out of rotation', async () => {
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: `http://127.0.0.1:${await closedPort()}`, UPSTREAM_RETRIES: '0' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: `http://127.0.0.1:${await closedPort()}`, UPSTREAM_RETRIES: '0' })
     expect((await app.inject({ method: 'GET', url: '/upstream' })).statusCode).toBe(502)
     expect((await app.inject({ method: 'GET', url: '/health' })).body).toBe('{"status":"ok"}')
     expect((await app.inject({ method: 'GET', url: '/ready' })).body).toBe('{"status":"ready"}')
@@ -53,7 +53,7 @@ describe('GET /upstream', () => {
   it('when the upstream answers 500, then the client gets 502 SVC_UPSTREAM_UNAVAILABLE, nothing of the upstream\'s body, and 500 is not retried', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 500, body: { error: 'db password=hunter2 failed' } }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.body).toBe('{"code":"SVC_UPSTREAM_UNAVAILABLE","message":"An upstream service is unavailable"}')
@@ -68,7 +68,7 @@ describe('GET /upstream', () => {
   it('when the upstream keeps answering 503, then it is tried 1 + UPSTREAM_RETRIES times and the client gets 502', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 503 }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toMatchObject({ code: 'SVC_UPSTREAM_UNAVAILABLE' })
@@ -83,7 +83,7 @@ describe('GET /upstream', () => {
   it('when the upstream answers 503 with Retry-After: 1 and then 200, then the client gets 200 after the upstream\'s wait, from two requests', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200, body: { ok: true } }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1', UPSTREAM_DEADLINE_MS: '5000' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1', UPSTREAM_DEADLINE_MS: '5000' })
     const startedAt = performance.now()
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(200)
@@ -96,7 +96,7 @@ describe('GET /upstream', () => {
   it('when Retry-After asks for longer than the deadline leaves, then the client is not made to wait: 502 at once, one request', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 503, headers: { 'retry-after': '30' } }, { status: 200, body: {} }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2', UPSTREAM_DEADLINE_MS: '3000' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '2', UPSTREAM_DEADLINE_MS: '3000' })
     const startedAt = performance.now()
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
@@ -107,7 +107,7 @@ describe('GET /upstream', () => {
   it('when the upstream answers 404, then the client gets 502 SVC_UPSTREAM_BAD_RESPONSE and the 404 is not retried', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 404, body: { error: 'no such thing' } }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '3' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '3' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.body).toBe('{"code":"SVC_UPSTREAM_BAD_RESPONSE","message":"An upstream service gave an unusable response"}')
@@ -117,7 +117,7 @@ describe('GET /upstream', () => {
 
   it('when the upstream answers 200 with a body that is not JSON, then the client gets 502 SVC_UPSTREAM_BAD_RESPONSE', async () => {
     const upstream = await startFakeUpstream([{ status: 200, body: '<html>oops</html>' }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toMatchObject({ code: 'SVC_UPSTREAM_BAD_RESPONSE' })
@@ -125,7 +125,7 @@ describe('GET /upstream', () => {
 
   it('when nothing listens at the upstream\'s port, then the client gets 502 after 1 + UPSTREAM_RETRIES connection attempts', async () => {
     expectNoUnhandledRejections()
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: `http://127.0.0.1:${await closedPort()}`, UPSTREAM_RETRIES: '2' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: `http://127.0.0.1:${await closedPort()}`, UPSTREAM_RETRIES: '2' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toMatchObject({ code: 'SVC_UPSTREAM_UNAVAILABLE' })
@@ -137,7 +137,7 @@ describe('GET /upstream', () => {
   it('when the upstream resets the connection, then the reset is retried and the client gets 502', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream(['reset'])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toMatchObject({ code: 'SVC_UPSTREAM_UNAVAILABLE' })
@@ -147,7 +147,7 @@ describe('GET /upstream', () => {
   it('when the upstream hangs, then each attempt times out, is retried, and the client gets 504', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream(['hang'])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '200', UPSTREAM_RETRIES: '2', UPSTREAM_DEADLINE_MS: '10000' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '200', UPSTREAM_RETRIES: '2', UPSTREAM_DEADLINE_MS: '10000' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(504)
     expect(response.body).toBe('{"code":"SVC_UPSTREAM_TIMEOUT","message":"An upstream service did not answer in time"}')
@@ -160,7 +160,7 @@ describe('GET /upstream', () => {
   it('when the upstream answers 429 to every attempt, then the client gets 502 after 1 + UPSTREAM_RETRIES requests', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 429 }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_RETRIES: '1' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toMatchObject({ code: 'SVC_UPSTREAM_UNAVAILABLE' })
@@ -170,7 +170,7 @@ describe('GET /upstream', () => {
   it('when the first answer is slower than the timeout and the second is fast, then the client gets the second one', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream([{ status: 200, body: { n: 1 }, delayMs: 2_000 }, { status: 200, body: { n: 2 } }])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_RETRIES: '1' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_RETRIES: '1' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toStrictEqual({ upstream: { n: 2 } })
@@ -180,7 +180,7 @@ describe('GET /upstream', () => {
   it('when the upstream hangs past UPSTREAM_DEADLINE_MS, then the call ends near the deadline with 504, however many retries are left', async () => {
     expectNoUnhandledRejections()
     const upstream = await startFakeUpstream(['hang'])
-    const { app } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_RETRIES: '10', UPSTREAM_DEADLINE_MS: '1500' })
+    const { app } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_RETRIES: '10', UPSTREAM_DEADLINE_MS: '1500' })
     const startedAt = performance.now()
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     const elapsedMs = performance.now() - startedAt
@@ -195,7 +195,7 @@ describe('GET /upstream', () => {
     expectNoUnhandledRejections()
     const apiKey = 'key-7f3a9c-never-log-me'
     const upstream = await startFakeUpstream([{ status: 503 }, { status: 200, body: { ok: true } }])
-    const { app, logs } = await buildUpstreamTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_API_KEY: apiKey, UPSTREAM_RETRIES: '1' })
+    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, UPSTREAM_API_KEY: apiKey, UPSTREAM_RETRIES: '1' })
     const response = await app.inject({ method: 'GET', url: '/upstream' })
     expect(response.statusCode).toBe(200)
     expect(upstream.requests.map((request) => request.headers['x-api-key'])).toStrictEqual([apiKey, apiKey])

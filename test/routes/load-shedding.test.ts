@@ -12,6 +12,7 @@ describe('load shedding', () => {
     // 1 ms over the histogram's resolution: one 300 ms stall is far beyond it.
     const { app } = await buildTestApp({ SHED_EVENT_LOOP_DELAY_MS: '1' })
     await app.ready()
+    await sleep(2_100) // past the start-up grace period (two samples)
     blockEventLoop(300)
     let shed
     // under-pressure samples once a second; poll until the stall is seen.
@@ -26,6 +27,15 @@ describe('load shedding', () => {
     expect(health.statusCode).toBe(200)
     const ready = await app.inject({ method: 'GET', url: '/ready' })
     expect(ready.statusCode).toBe(200)
+  })
+
+  it('when the event loop was blocked for a whole sample window during boot, then the first requests are still served', async () => {
+    const { app } = await buildTestApp({ SHED_EVENT_LOOP_DELAY_MS: '1' })
+    blockEventLoop(1_300) // like loading modules on a throttled CPU: a sample window with no samples
+    await app.ready()
+    await sleep(100)
+    const response = await app.inject({ method: 'GET', url: '/' })
+    expect(response.statusCode).toBe(200)
   })
 
   it('when the threshold is 0, then nothing is shed', async () => {

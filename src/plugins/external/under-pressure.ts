@@ -7,6 +7,8 @@ import { errors } from '../../errors/catalogue.ts'
 // Cloud Run's front end retries on another instance instead of queueing here.
 // Probe routes (config.probe) are exempt: a busy instance is still alive.
 
+/** How often under-pressure samples the event loop (its default, made explicit for the grace period below). */
+const SAMPLE_INTERVAL_MS = 1_000
 /** Event-loop utilisation past which requests are shed. */
 const MAX_EVENT_LOOP_UTILIZATION = 0.98
 /** Seconds a client should wait; Cloud Run's front end usually retries elsewhere sooner. */
@@ -24,11 +26,23 @@ export interface UnderPressureOptions {
 }
 
 export default fp<UnderPressureOptions>(async function underPressurePlugin (app, { maxEventLoopDelayMs }) {
+  // under-pressure reads a sample window with no samples in it (the event
+  // loop blocked for the whole window, as loading modules at boot can do on a
+  // slow or throttled CPU) as an infinite delay, and would shed the first
+  // requests after a cold start. So pressure counts only from the second
+  // sample after the app is ready: the first one wholly after boot.
+  let shedFrom = Number.POSITIVE_INFINITY
+  app.addHook('onReady', async () => {
+    shedFrom = performance.now() + 2 * SAMPLE_INTERVAL_MS
+  })
   await app.register(underPressure, {
+    sampleInterval: SAMPLE_INTERVAL_MS,
     maxEventLoopDelay: maxEventLoopDelayMs,
     maxEventLoopUtilization: MAX_EVENT_LOOP_UTILIZATION,
-    retryAfter: RETRY_AFTER_SECONDS,
-    customError: OverloadedError,
+    // A rejected promise makes under-pressure pass the error on to the error handler.
+    pressureHandler: async () => {
+      if (performance.now() >= shedFrom) throw new OverloadedError()
+    },
   })
   app.addHook('onRoute', (route) => {
     if (route.config?.probe === true) {
