@@ -31,3 +31,19 @@ describe('project files', () => {
     expect(pkg.devDependencies.node).toMatch(/^\^24\./)
   })
 })
+
+describe('.env.example', () => {
+  it('when a variable is added to the schema, then .env.example lists it, commented out, with its default', () => {
+    const example = read('.env.example')
+    const listed = [...example.matchAll(/^# ([A-Z][A-Z0-9_]+)=(.*)$/gm)].map(([, name, value]) => [name, value])
+    const expected = Object.entries(schema).map(([name, spec]) => [name, spec.default === undefined ? '' : String(spec.default)])
+    expect(listed).toStrictEqual(expected)
+    expect(example).not.toMatch(/^[A-Z]/m) // nothing is set by copying it
+  })
+
+  it('when npm run dev starts, then it loads .env if present, and production start does not', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+    expect(pkg.scripts.dev).toContain('--env-file-if-exists=.env')
+    expect(pkg.scripts.start).toBe('node dist/server.js')
+  })
+})
