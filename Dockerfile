@@ -33,6 +33,8 @@ FROM ${RUNTIME_IMAGE} AS compile-cache
 WORKDIR /app
 COPY --from=build /app/dist dist
 COPY scripts/warm-compile-cache.ts /tmp/
+# The same user as at run time: node keeps one cache folder per uid
+# (v24.x.y-x64-<hash>-<uid>) and would not look in another user's.
 USER 65532:65532
 # Exec form: distroless has no shell. Node 24 runs the .ts file directly.
 RUN ["/nodejs/bin/node", "/tmp/warm-compile-cache.ts", "/tmp/compile-cache"]

@@ -8,11 +8,12 @@
 // cannot live inside the bundle is declared below, in one place.
 import { build } from 'esbuild'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const OUT_DIR = join(ROOT, 'dist')
+// `node scripts/build.ts <folder>` builds elsewhere (the bundle's own test does).
+const OUT_DIR = resolve(process.argv[2] ?? join(ROOT, 'dist'))
 
 /**
  * Packages kept out of the bundle and loaded from dist/node_modules at run
@@ -75,11 +76,13 @@ async function productionClosure (names: string[]): Promise<string[]> {
 }
 
 async function main (): Promise<void> {
+  // The output folder is emptied first; never let that be the project itself.
+  if (!relative(OUT_DIR, ROOT).startsWith('..')) throw new Error(`refusing to empty ${OUT_DIR}: it holds the project`)
   await rm(OUT_DIR, { recursive: true, force: true })
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/server.ts'],
-    outfile: 'dist/server.js',
+    outfile: join(OUT_DIR, 'server.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -114,9 +117,9 @@ async function main (): Promise<void> {
     })
   }
 
-  const bundleBytes = result.metafile.outputs['dist/server.js']?.bytes ?? 0
+  const bundleBytes = result.metafile.outputs[relative(ROOT, join(OUT_DIR, 'server.js'))]?.bytes ?? 0
   const inputs = Object.keys(result.metafile.inputs).length
-  process.stdout.write(`dist/server.js: ${(bundleBytes / 1024).toFixed(0)} KiB from ${inputs} modules; ` +
+  process.stdout.write(`${relative(ROOT, join(OUT_DIR, 'server.js'))}: ${(bundleBytes / 1024).toFixed(0)} KiB from ${inputs} modules; ` +
     `${external.length} external packages, ${runtimeFiles.length} runtime file entries\n`)
 }
 

@@ -29,6 +29,8 @@ step 'Tools'
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# Needed to check the Release signature of a Debian suite from a non-Debian host (Ubuntu CI runners).
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
@@ -50,7 +52,7 @@ cleanup () {
     kill -0 "$DOCKERD_PID" 2>/dev/null && kill -KILL "$DOCKERD_PID"
   fi
   # dockerd unmounts its layers when it stops; anything left is unmounted first.
-  grep -o " $WORK[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  grep -o " ${WORK}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$WORK"
   exit "$status"
 }
@@ -58,7 +60,9 @@ trap cleanup EXIT
 
 step "dockerd (data, exec root and socket under $WORK)"
 dockerd --data-root "$WORK/data" --exec-root "$WORK/exec" --pidfile "$WORK/dockerd.pid" \
-  -H "$DOCKER_HOST" --bridge=none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 &
+  -H "$DOCKER_HOST" --bridge=none --iptables=false --ip-masq=false \
+  --containerd-namespace hello-container-test --containerd-plugins-namespace hello-container-test-plugins \
+  >"$WORK/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 for _ in $(seq 1 60); do "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.5; done
 "$DOCKER" info >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; fail 'dockerd did not start'; }
@@ -68,9 +72,12 @@ step 'Local base images'
 NODE_BIN=$ROOT/node_modules/node/bin/node
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-# The mirror this machine's apt uses (deb.debian.org unless configured otherwise).
-MIRROR=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
-  | grep -oE 'https?://[^ ]+' | grep -v -- '-security' | head -1 || true)
+# The Debian mirror this machine's apt uses, if it is a Debian machine.
+MIRROR=
+if grep -qx 'ID=debian' /etc/os-release; then
+  MIRROR=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | grep -oE 'https?://[^ ]+' | grep -v -- '-security' | head -1 || true)
+fi
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 KEY=$( { echo "$SUITE $MIRROR v1"; sha256sum "$NODE_BIN" "$CA_BUNDLE" "$NPM_DIR/package.json" test-container/base-images/*; } | sha256sum | cut -c1-16)
 CACHED=$CACHE_DIR/base-images-$KEY.tar
