@@ -43,20 +43,30 @@ dockerd --version
 WORK=$(mktemp -d /tmp/hello-container-test.XXXXXX)
 export DOCKER_HOST=unix://$WORK/docker.sock
 DOCKERD_PID=
+CHILD_PID=
+# Runs a long step in the background and waits for it: bash runs a signal's
+# trap only once a foreground command ends, but interrupts `wait` at once.
+interruptible () { "$@" & CHILD_PID=$!; wait "$CHILD_PID"; }
 cleanup () {
   local status=$?
+  # Every step runs, whatever failed before it.
+  set +e
+  if [ -n "$CHILD_PID" ]; then kill -TERM "$CHILD_PID" 2>/dev/null; fi
   if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
-    "$DOCKER" ps -aq | xargs -r "$DOCKER" rm -f >/dev/null 2>&1 || true
+    "$DOCKER" ps -aq | xargs -r "$DOCKER" rm -f >/dev/null 2>&1
     kill -TERM "$DOCKERD_PID"
     for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -0 "$DOCKERD_PID" 2>/dev/null && kill -KILL "$DOCKERD_PID"
+    if kill -0 "$DOCKERD_PID" 2>/dev/null; then kill -KILL "$DOCKERD_PID"; fi
   fi
   # dockerd unmounts its layers when it stops; anything left is unmounted first.
-  grep -o " ${WORK}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  grep -o " ${WORK}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$WORK"
   exit "$status"
 }
 trap cleanup EXIT
+# Ctrl-C or a CI timeout: exit, so that the EXIT trap stops dockerd.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step "dockerd (data, exec root and socket under $WORK)"
 dockerd --data-root "$WORK/data" --exec-root "$WORK/exec" --pidfile "$WORK/dockerd.pid" \
@@ -86,7 +96,7 @@ if [ -f "$CACHED" ]; then
   "$DOCKER" load -q -i "$CACHED"
 else
   echo "debootstrap --variant=minbase $SUITE from $MIRROR"
-  debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+  interruptible debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
     || { tail -20 "$WORK/debootstrap.log"; fail 'debootstrap failed'; }
   rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/*
   tar -C "$WORK/rootfs" -c . | "$DOCKER" import - local/debian-minbase:$SUITE >/dev/null
@@ -111,7 +121,7 @@ fi
 
 step 'docker build (the project Dockerfile, legacy builder)'
 build_started=$SECONDS
-DOCKER_BUILDKIT=0 "$DOCKER" build --network host \
+DOCKER_BUILDKIT=0 interruptible "$DOCKER" build --network host \
   --build-arg BUILD_IMAGE=local/node24-build --build-arg RUNTIME_IMAGE=local/node24-runtime \
   -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail 'docker build failed'; }
 grep -E '^(Step|Successfully)' "$WORK/build.log"
@@ -120,7 +130,7 @@ echo "built in $((SECONDS - build_started)) s"
 step 'Checks'
 status=0
 CONTAINER_TEST_IMAGE=$IMAGE CONTAINER_TEST_DOCKER=$DOCKER \
-  npx vitest run --config test-container/vitest.config.ts || status=$?
+  interruptible npx vitest run --config test-container/vitest.config.ts || status=$?
 
 step 'Sizes'
 echo "image $IMAGE: $("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE" | numfmt --to=iec)B; runtime base: $("$DOCKER" image inspect -f '{{.Size}}' local/node24-runtime | numfmt --to=iec)B"
