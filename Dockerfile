@@ -8,12 +8,12 @@
 # they could not be checked from the machine this was written on (it reaches
 # no registry), so verify them before the first deploy, and to bump them:
 #   docker buildx imagetools inspect node:24-bookworm-slim
-#   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12:nonroot
+#   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12
 # and paste the "Digest:" of the index (the multi-platform list), keeping the
 # tag in front of it for readers. Node 24 is LTS until 2028-04-30.
 # The container test (test-container/run.sh) passes its own local images.
 ARG BUILD_IMAGE=node:24-bookworm-slim@sha256:d6aa754f16b3197301076f047b5def2f02ea1dbbc2ca920407d46d7ec7f87b20
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:1eb863ed9b3276bdff6030942999343fe287e7e50ddd8742d1d20668d1cb0ece
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12@sha256:1eb863ed9b3276bdff6030942999343fe287e7e50ddd8742d1d20668d1cb0ece
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
@@ -43,7 +43,8 @@ RUN ["/nodejs/bin/node", "/tmp/warm-compile-cache.ts", "/tmp/compile-cache"]
 # glibc, CA certificates and tzdata, and no shell, package manager or npm
 # (node:24-slim brings bash, apt and npm, ~80 MB more), so there is less to
 # pull on each new instance and less to attack or to patch. The bundle needs
-# nothing else. Its "nonroot" user is uid 65532.
+# nothing else. Every distroless image has the "nonroot" user, uid 65532,
+# which USER below selects (the :nonroot tag only makes it the default).
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production \

@@ -1,4 +1,4 @@
-# A local stand-in for gcr.io/distroless/nodejs24-debian12:nonroot, which no
+# A local stand-in for gcr.io/distroless/nodejs24-debian12, which no
 # registry here can serve: Debian minbase with node at the same path and the
 # same "nonroot" user (uid 65532). It still has a shell, which distroless
 # lacks, so the checks in image.test.ts never use one.
