@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
 import { startServerProcess } from '../helpers/spawn-server.ts'
 
 const run = promisify(execFile)
@@ -31,6 +32,22 @@ describe('the esbuild bundle', () => {
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
     expect(server.logs().at(-1)).toMatchObject({ severity: 'INFO', message: 'Shutdown complete' })
+  })
+
+  it('when the bundle runs with tracing, then the http server span joins the caller\'s trace: bundling did not defeat the instrumentation', async () => {
+    const receiver = await startOtlpReceiver()
+    const outDir = await buildAlone()
+    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, join(outDir, 'server.js'))
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const response = await fetch(`http://127.0.0.1:${server.port}/`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })
+    expect(response.status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+
+    const spans = receiver.spans().map(({ name, kind, traceId, parentSpanId }) => ({ name, kind, traceId, parentSpanId }))
+    // 2 = SERVER: made by @opentelemetry/instrumentation-http, which patches node:http through require hooks.
+    expect(spans).toContainEqual({ name: 'GET /', kind: 2, traceId, parentSpanId: '00f067aa0ba902b7' })
+    expect(spans.filter((span) => span.traceId === traceId).map((span) => span.name).sort()).toStrictEqual(['GET /', 'handler - hello', 'request'])
   })
 
   it('when the bundle is imported rather than run, then it starts nothing', async () => {
