@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { startFakeSecretManager } from '../helpers/fake-secret-manager.ts'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
 import { startServerProcess } from '../helpers/spawn-server.ts'
 
@@ -48,6 +49,19 @@ describe('the esbuild bundle', () => {
     // 2 = SERVER: made by @opentelemetry/instrumentation-http, which patches node:http through require hooks.
     expect(spans).toContainEqual({ name: 'GET /', kind: 2, traceId, parentSpanId: '00f067aa0ba902b7' })
     expect(spans.filter((span) => span.traceId === traceId).map((span) => span.name).sort()).toStrictEqual(['GET /', 'handler - hello', 'request'])
+  })
+
+  it('when the bundle boots with an sm:// reference, then the bundled Secret Manager client fetches it with no runtime files', async () => {
+    const secretManager = await startFakeSecretManager()
+    onTestFinished(() => secretManager.close())
+    secretManager.on('projects/my-project/secrets/api-key/versions/3', { value: 'bundled-secret-value' })
+    const outDir = await buildAlone()
+    const server = await startServerProcess({ SECRET_MANAGER_EMULATOR_HOST: secretManager.host, UPSTREAM_API_KEY: 'sm://my-project/api-key#3' }, join(outDir, 'server.js'))
+    expect(secretManager.requests).toStrictEqual(['projects/my-project/secrets/api-key/versions/3'])
+    expect((await fetch(`http://127.0.0.1:${server.port}/ready`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(server.stdout()).not.toContain('bundled-secret-value')
   })
 
   it('when the bundle is imported rather than run, then it starts nothing', async () => {
