@@ -10,7 +10,7 @@ const OLD_NAME = 'hello-cloud-run'
 // The copy runs its own suite, which contains this file: don't recurse.
 const NESTED = process.env.NEW_SERVICE_COPY === '1'
 
-/** A fresh copy of the project as git sees it (tracked and new files), sharing node_modules. */
+/** A fresh fork: the project's files as git sees them (tracked and new), committed to a new repository, sharing node_modules. */
 function copyProject (): string {
   const copy = mkdtempSync(join(tmpdir(), 'new-service-'))
   onTestFinished(() => rmSync(copy, { recursive: true, force: true }))
@@ -20,6 +20,11 @@ function copyProject (): string {
     mkdirSync(dirname(join(copy, file)), { recursive: true })
     cpSync(join(ROOT, file), join(copy, file))
   }
+  // A fork is a git repository: the deploy scripts name images by commit.
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=fork', '-c', 'user.email=fork@example.com', ...args], { cwd: copy, stdio: 'ignore' })
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-qm', 'fork')
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
   return copy
 }
