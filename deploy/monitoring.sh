@@ -98,7 +98,7 @@ write_policy max-instances.json "$SERVICE: instance count at max-instances ($MAX
     \"comparison\": \"COMPARISON_GT\", \"thresholdValue\": $((MAX_INSTANCES - 1)), \"duration\": \"600s\", \"trigger\": { \"count\": 1 } }"
 
 write_policy breaker-open.json "$SERVICE: circuit breaker opened" \
-  "Runbook: the upstream (UPSTREAM_URL) is failing; check its status, and the breaker_state_change logs for when it opened and whether it closes again." \
+  "Runbook: an outbound dependency is failing (the breaker_state_change logs' dependency field says which; upstream = UPSTREAM_URL); check its status, and those logs for when the breaker opened and whether it closes again." \
   "breaker opened in the last 5 min" "{
     \"filter\": \"$(json_escape "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/$SERVICE-breaker-open\"")\",
     \"aggregations\": [{ \"alignmentPeriod\": \"300s\", \"perSeriesAligner\": \"ALIGN_DELTA\", \"crossSeriesReducer\": \"REDUCE_SUM\" }],
