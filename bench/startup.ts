@@ -27,10 +27,15 @@ const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`
 
 interface Report { marks: Record<string, number>, plugins: string, firstResponseMonotonicUs?: number }
 
-/** One start-up of dist/server.js with the preload, stopped with SIGTERM after its first 200. */
-async function profiledStart (dir: string, extraArgs: string[] = []): Promise<Report & { coldStartMs: number }> {
+/**
+ * One start-up with the preload, stopped with SIGTERM after its first 200.
+ * The phases time the production bundle (dist/server.js); the import costs
+ * and the CPU profile use the unbundled build (dist-tsc/), where each
+ * package is still its own file and so can be named.
+ */
+async function profiledStart (dir: string, extraArgs: string[] = [], entry = 'dist/server.js'): Promise<Report & { coldStartMs: number }> {
   const reportFile = join(dir, `report-${Math.random().toString(36).slice(2)}.json`)
-  const running = await startTarget({ name: 'service', args: [...extraArgs, '--import', PRELOAD, 'dist/server.js'], env: { BENCH_STARTUP_REPORT: reportFile } })
+  const running = await startTarget({ name: 'service', args: [...extraArgs, '--import', PRELOAD, entry], env: { BENCH_STARTUP_REPORT: reportFile } })
   await running.stop('SIGTERM')
   return { ...JSON.parse(await readFile(reportFile, 'utf8')) as Report, coldStartMs: running.coldStartMs }
 }
@@ -61,7 +66,7 @@ try {
 
   const run = promisify(execFile)
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
-  const specifiers = [...Object.keys(pkg.dependencies), './dist/app.js', './dist/server.js']
+  const specifiers = [...Object.keys(pkg.dependencies), './dist-tsc/app.js', './dist-tsc/server.js']
   say(`\nImport cost, each alone in a fresh Node process (median of ${runs}; shared sub-dependencies count in each):`)
   for (const specifier of specifiers) {
     const samples: number[] = []
@@ -70,12 +75,12 @@ try {
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT })
       samples.push(Number(stdout))
     }
-    const note = specifier === './dist/server.js' ? ' (the whole graph; importing it starts nothing)' : ''
+    const note = specifier === './dist-tsc/server.js' ? ' (the whole graph, unbundled; importing it starts nothing)' : ''
     say(`  ${specifier.padEnd(42)} ${ms(median(samples))}${note}`)
   }
 
   const profileDir = join(dir, 'profile')
-  const profiled = await profiledStart(dir, ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '100'])
+  const profiled = await profiledStart(dir, ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '100'], 'dist-tsc/server.js')
   const [file] = await readdir(profileDir)
   if (file === undefined) throw new Error('node --cpu-prof wrote no profile')
   const profile = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile

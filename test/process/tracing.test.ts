@@ -126,6 +126,34 @@ describe('traces from the server process', () => {
     expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
   })
 
+  it('when GET /upstream calls through the outbound client, then its client span is a child of the request\'s spans and the upstream receives its traceparent', async () => {
+    const receiver = await startOtlpReceiver()
+    const received: Array<string | undefined> = []
+    const upstream = await startHttpServer((request, response) => {
+      received.push(request.headers.traceparent as string | undefined)
+      response.setHeader('content-type', 'application/json')
+      response.end('{"items":[]}')
+    })
+    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', UPSTREAM_URL: `${upstream.url}/items` })
+    const response = await get(server.port, '/upstream', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    expect(response).toStrictEqual({ status: 200, body: '{"upstream":{"items":[]}}' })
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+
+    const spans = receiver.spans()
+    const SPAN_KIND_CLIENT = 3
+    const clientSpans = spans.filter((span) => span.kind === SPAN_KIND_CLIENT)
+    expect(clientSpans).toHaveLength(1)
+    const [clientSpan] = clientSpans
+    expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
+    expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
+    const byId = new Map(spans.map((span) => [span.spanId, span]))
+    const ancestors: string[] = []
+    for (let span = clientSpan; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ancestors.push(span.parentSpanId)
+    expect(ancestors).toContain(spans.find((span) => span.kind === SPAN_KIND_SERVER)?.spanId)
+    expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
+  })
+
   it('when the metadata server never answers, then the boot does not wait for it and spans still reach the collector on SIGTERM', async () => {
     const receiver = await startOtlpReceiver()
     const hanging = await startHttpServer(() => {}) // accepts, never answers
