@@ -27,10 +27,7 @@ Safe to run twice: it checks each resource before creating it.
 EOF
 }
 
-while (($# > 0)); do
-  handle_common_option "$1" || { usage >&2; die "unknown option: $1"; }
-  shift
-done
+parse_common_options "$@"
 load_config
 
 APIS=(run.googleapis.com artifactregistry.googleapis.com cloudbuild.googleapis.com

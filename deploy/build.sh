@@ -26,7 +26,7 @@ while (($# > 0)); do
   case "$1" in
     --builder) BUILDER="${2:?--builder needs cloud or docker}"; shift ;;
     --builder=*) BUILDER="${1#*=}" ;;
-    *) handle_common_option "$1" || { usage >&2; die "unknown option: $1"; } ;;
+    *) handle_common_option "$1" ;;
   esac
   shift
 done

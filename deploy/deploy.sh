@@ -35,7 +35,7 @@ while (($# > 0)); do
     --image=*) IMAGE="${1#*=}" ;;
     --canary) CANARY=true ;;
     --no-smoke-test) SMOKE_TEST=false ;;
-    *) handle_common_option "$1" || { usage >&2; die "unknown option: $1"; } ;;
+    *) handle_common_option "$1" ;;
   esac
   shift
 done

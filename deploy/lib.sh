@@ -57,12 +57,22 @@ gq () { query gcloud "$@" --project="$PROJECT_ID" --quiet; }
 exists () { gq "$@" --format='value(name)' >/dev/null 2>&1; }
 
 # Handles the options every script takes. Each script defines usage().
+# --dry-run and --help, which every script takes; anything else is an error
+# that shows the script's usage.
 handle_common_option () {
   case "$1" in
     --dry-run) DRY_RUN=true ;;
     -h | --help) usage; exit 0 ;;
-    *) return 1 ;;
+    *) usage >&2; die "unknown option: $1" ;;
   esac
+}
+
+# For the scripts that take no options of their own.
+parse_common_options () {
+  while (($# > 0)); do
+    handle_common_option "$1"
+    shift
+  done
 }
 
 require_gcloud () {

@@ -23,10 +23,7 @@ component (gcloud components install alpha; bundled with the Debian package).
 EOF
 }
 
-while (($# > 0)); do
-  handle_common_option "$1" || { usage >&2; die "unknown option: $1"; }
-  shift
-done
+parse_common_options "$@"
 load_config
 require_settings MAX_INSTANCES ALERT_P99_LATENCY_MS ALERT_5XX_RATIO ALERT_COLD_STARTS_PER_5M
 

@@ -26,10 +26,7 @@ ALLOW_UNAUTHENTICATED=true with that ingress setting.
 EOF_USAGE
 }
 
-while (($# > 0)); do
-  handle_common_option "$1" || { usage >&2; die "unknown option: $1"; }
-  shift
-done
+parse_common_options "$@"
 load_config
 require_settings MULTI_REGIONS LB_DOMAIN
 

@@ -30,7 +30,7 @@ while (($# > 0)); do
     --file) MANIFEST="${2:?--file needs a value}"; shift ;;
     --file=*) MANIFEST="${1#*=}" ;;
     --render) RENDER_ONLY=true; DRY_RUN=true ;;
-    *) handle_common_option "$1" || { usage >&2; die "unknown option: $1"; } ;;
+    *) handle_common_option "$1" ;;
   esac
   shift
 done

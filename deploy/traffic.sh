@@ -26,7 +26,7 @@ COMMAND=''
 ARG=''
 while (($# > 0)); do
   case "$1" in
-    -*) handle_common_option "$1" || { usage >&2; die "unknown option: $1"; } ;;
+    -*) handle_common_option "$1" ;;
     *) if [[ -z $COMMAND ]]; then COMMAND="$1"; elif [[ -z $ARG ]]; then ARG="$1"; else die "unexpected argument: $1"; fi ;;
   esac
   shift

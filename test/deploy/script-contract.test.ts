@@ -25,6 +25,13 @@ describe('every deploy script', () => {
     expect(result.stdout).toContain('--dry-run')
   })
 
+  it.each(SCRIPTS)('when %s gets an unknown option, then it shows its usage on stderr, names the option and exits 1', async (script) => {
+    const result = await runPlain(script, ['--bogus'], { PATH: '/usr/bin:/bin' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(new RegExp(`^Usage: ${script.replace('.', '\\.')} [\\s\\S]*\\nerror: unknown option: --bogus\\n$`))
+  })
+
   it.each(SCRIPTS)('when %s finds no gcloud on PATH, then it says how to install it', async (script) => {
     const dir = await tempDir()
     const args = script.endsWith('traffic.sh') ? ['promote'] : /deploy\.sh|replace\.sh/.test(script) ? ['--image', IMAGE] : []
