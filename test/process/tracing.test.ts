@@ -2,7 +2,7 @@ import http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { startServerProcess } from '../helpers/spawn-server.ts'
 import { startHttpServer } from '../helpers/http.ts'
-import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
+import { startOtlpReceiver, type ExportedSpan } from '../helpers/otlp-receiver.ts'
 
 // The real server process, its real SDK (instrumentation-http, @fastify/otel,
 // batch export) and a real OTLP/HTTP receiver on loopback.
@@ -19,6 +19,14 @@ function get (port: number, path: string, headers: http.OutgoingHttpHeaders = {}
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
     }).on('error', reject)
   })
+}
+
+/** The IDs of a span's parent, grandparent and so on, up to the caller's span that has no record here. */
+function ancestorIds (spans: ExportedSpan[], start: ExportedSpan | undefined): string[] {
+  const byId = new Map(spans.map((span) => [span.spanId, span]))
+  const ids: string[] = []
+  for (let span = start; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ids.push(span.parentSpanId)
+  return ids
 }
 
 /** A metadata server that answers like Cloud Run's. */
@@ -118,11 +126,8 @@ describe('traces from the server process', () => {
     expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
     expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
     // Its ancestors lead to this process's server span, then to the caller.
-    const byId = new Map(spans.map((span) => [span.spanId, span]))
-    const ancestors: string[] = []
-    for (let span = clientSpan; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ancestors.push(span.parentSpanId)
-    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
-    expect(ancestors).toContain(serverSpan?.spanId)
+    const ancestors = ancestorIds(spans, clientSpan)
+    expect(ancestors).toContain(spans.find((span) => span.kind === SPAN_KIND_SERVER)?.spanId)
     expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
   })
 
@@ -147,9 +152,7 @@ describe('traces from the server process', () => {
     const [clientSpan] = clientSpans
     expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
     expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
-    const byId = new Map(spans.map((span) => [span.spanId, span]))
-    const ancestors: string[] = []
-    for (let span = clientSpan; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ancestors.push(span.parentSpanId)
+    const ancestors = ancestorIds(spans, clientSpan)
     expect(ancestors).toContain(spans.find((span) => span.kind === SPAN_KIND_SERVER)?.spanId)
     expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
   })
