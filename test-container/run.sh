@@ -89,7 +89,7 @@ if grep -qx 'ID=debian' /etc/os-release; then
     | grep -oE 'https?://[^ ]+' | grep -v -- '-security' | head -1 || true)
 fi
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-KEY=$( { echo "$SUITE $MIRROR v1"; sha256sum "$NODE_BIN" "$CA_BUNDLE" "$NPM_DIR/package.json" test-container/base-images/*; } | sha256sum | cut -c1-16)
+KEY=$( { echo "$SUITE $MIRROR v1"; sha256sum "$NODE_BIN" "$CA_BUNDLE" "$NPM_DIR/package.json" test-container/base-images/* | cut -d" " -f1; } | sha256sum | cut -c1-16)
 CACHED=$CACHE_DIR/base-images-$KEY.tar
 if [ -f "$CACHED" ]; then
   echo "loading $CACHED"
