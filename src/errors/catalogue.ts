@@ -37,5 +37,3 @@ export const errors = define({
   CONFIG_INVALID: { code: 'SVC_CONFIG_INVALID', statusCode: 500, message: 'Invalid configuration' },
   SECRET_UNRESOLVED: { code: 'SVC_SECRET_UNRESOLVED', statusCode: 500, message: 'A secret could not be resolved' },
 })
-
-export type ErrorName = keyof typeof errors

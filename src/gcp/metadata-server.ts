@@ -7,6 +7,8 @@ import type { Config } from '../config/load-config.ts'
 // https://cloud.google.com/run/docs/container-contract#metadata-server
 
 export interface MetadataServer {
+  /** False off Google Cloud: every lookup then answers undefined at once. */
+  readonly enabled: boolean
   /** The value at `computeMetadata/v1/<path>`, or undefined when unavailable. */
   get: (path: string) => Promise<string | undefined>
   /** The same, asked every time: for values that expire, such as access tokens. */
@@ -42,6 +44,7 @@ export function createMetadataServer (config: Config): MetadataServer {
     }
   }
   return {
+    enabled,
     get (path) {
       if (!enabled) return Promise.resolve(undefined)
       let pending = cache.get(path)

@@ -4,6 +4,8 @@ import type { MetadataServer } from './metadata-server.ts'
 export interface ProjectIdResolver {
   /** The project, once known; log lines read it synchronously. */
   readonly current: string | undefined
+  /** True while the project is unknown and the metadata server could tell it. */
+  readonly worthAsking: boolean
   /** Asks the metadata server if the project is not known yet; cached once answered. */
   resolve: () => Promise<string | undefined>
 }
@@ -13,6 +15,7 @@ export function createProjectIdResolver (config: Config, metadata: MetadataServe
   let known = config.GOOGLE_CLOUD_PROJECT
   return {
     get current (): string | undefined { return known },
+    get worthAsking (): boolean { return known === undefined && metadata.enabled },
     async resolve (): Promise<string | undefined> {
       known ??= await metadata.get('project/project-id')
       return known

@@ -75,10 +75,10 @@ describe('the resource', () => {
 
   it('when OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are set, then the spec\'s precedence applies', () => {
     const named = loadConfig({ K_SERVICE: 'hello', OTEL_SERVICE_NAME: 'from-otel', OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes,team=payments' })
-    expect(createResource(named, { get: async () => undefined, getFresh: async () => undefined }).attributes)
+    expect(createResource(named, { enabled: false, get: async () => undefined, getFresh: async () => undefined }).attributes)
       .toMatchObject({ 'service.name': 'from-otel', team: 'payments' })
     const attributesOnly = loadConfig({ K_SERVICE: 'hello', OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes' })
-    expect(createResource(attributesOnly, { get: async () => undefined, getFresh: async () => undefined }).attributes['service.name']).toBe('from-attributes')
+    expect(createResource(attributesOnly, { enabled: false, get: async () => undefined, getFresh: async () => undefined }).attributes['service.name']).toBe('from-attributes')
   })
 })
 

@@ -38,11 +38,16 @@ export function httpRequestFields (request: FastifyRequest, reply: FastifyReply)
 
 export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (app, { config, projectId }) {
   // Named functions: @fastify/otel names each hook's span after its function.
-  app.addHook('onRequest', async function resolveTraceProject () {
-    if (projectId.current !== undefined || trace.getActiveSpan() === undefined) return
+  // A callback hook rather than an async one: almost every request returns at
+  // once, and should not pay for a promise to do so.
+  app.addHook('onRequest', function resolveTraceProject (_request, _reply, done) {
+    if (!projectId.worthAsking || trace.getActiveSpan() === undefined) {
+      done()
+      return
+    }
     // The first traced request on Cloud Run without GOOGLE_CLOUD_PROJECT waits
     // about a millisecond for the metadata server; later ones find it known.
-    await projectId.resolve()
+    projectId.resolve().then(() => done(), done)
   })
 
   if (config.LOG_REQUESTS) {
