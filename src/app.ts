@@ -34,8 +34,6 @@ export interface AppDependencies {
   projectId?: ProjectIdResolver
   /** @fastify/otel's plugin from the tracing SDK; absent when tracing is off. */
   fastifyOtel?: FastifyPluginCallback
-  /** Called when a request hit a bug; server.ts shuts the process down. */
-  onProgrammerError?: (error: Error) => void
   /** Extra routes, registered last. Tests use it for slow or failing routes. */
   routes?: FastifyPluginAsync[]
 }
@@ -73,7 +71,7 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   await app.register(lifecycle)
   const projectId = deps.projectId ?? createProjectIdResolver(config, deps.metadata ?? createMetadataServer(config))
   await app.register(requestLogging, { config, projectId })
-  await app.register(errorHandler, { onProgrammerError: deps.onProgrammerError ?? (() => {}) })
+  await app.register(errorHandler)
   await app.register(upstreamClient, { config })
 
   await app.register(health)

@@ -60,19 +60,15 @@ async function boot (routes: FastifyPluginAsync[], secretValues: Set<string>): P
   const telemetry = await startTelemetry(config, { logger, metadata })
   // Loaded only now, so that the SDK above instruments http, undici and Fastify.
   const { buildApp } = await import('./app.ts')
-  let onProgrammerError: (error: Error) => void = () => {}
-  const app = await buildApp(config, {
-    logger, metadata, projectId, fastifyOtel: telemetry.fastifyPlugin, routes, onProgrammerError: (error) => onProgrammerError(error),
-  })
+  const app = await buildApp(config, { logger, metadata, projectId, fastifyOtel: telemetry.fastifyPlugin, routes })
 
-  const { shutdown, onSignal, onFatal } = createShutdown({
+  const { onSignal, onFatal } = createShutdown({
     app,
     logger,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     exit: (code) => process.exit(code),
     telemetry,
   })
-  onProgrammerError = () => shutdown('programmer error', 1)
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   process.on('uncaughtException', (error) => onFatal(error, 'uncaughtException'))

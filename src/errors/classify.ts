@@ -4,15 +4,19 @@ import { ServiceError } from './service-error.ts'
 // Turns anything thrown into the one response shape, `{ code, message }`,
 // and says how loudly to log it.
 
-export type Severity = 'info' | 'warn' | 'error' | 'fatal'
+export type Severity = 'info' | 'warn' | 'error'
 
 export interface ErrorResponse {
   statusCode: number
   body: { code: string, message: string }
   headers: Record<string, string>
+  /**
+   * info: the client's mistake. warn: an expected failure (an upstream down).
+   * error: something unexpected, a bug included: Error Reporting groups it by
+   * its stack. None of them ends the process (nodebestpractices 2.3): one
+   * poison request must never be able to restart every instance in turn.
+   */
   severity: Severity
-  /** A bug rather than an expected failure: the process should restart. */
-  programmerError: boolean
 }
 
 const DEFINITION_BY_STATUS: Readonly<Record<number, ErrorDefinition>> = {
@@ -24,10 +28,6 @@ const DEFINITION_BY_STATUS: Readonly<Record<number, ErrorDefinition>> = {
   415: errors.UNSUPPORTED_MEDIA_TYPE,
   431: errors.HEADERS_TOO_LARGE,
 }
-
-// Errors of these types come from code that is wrong, not from the world
-// being difficult (nodebestpractices 2.3).
-const PROGRAMMER_ERROR_TYPES = [TypeError, ReferenceError, RangeError, SyntaxError]
 
 function statusOf (error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode
@@ -41,7 +41,6 @@ export function toErrorResponse (error: unknown): ErrorResponse {
       body: { code: error.code, message: error.clientMessage },
       headers: error.headers,
       severity: error.statusCode >= 500 ? 'warn' : 'info',
-      programmerError: false,
     }
   }
   const status = statusOf(error)
@@ -50,20 +49,12 @@ export function toErrorResponse (error: unknown): ErrorResponse {
     // the request, not our internals, so their message is safe to return.
     const definition = DEFINITION_BY_STATUS[status] ?? errors.BAD_REQUEST
     const message = error instanceof Error && error.message !== '' ? error.message : definition.message
-    return {
-      statusCode: status,
-      body: { code: definition.code, message },
-      headers: {},
-      severity: 'info',
-      programmerError: false,
-    }
+    return { statusCode: status, body: { code: definition.code, message }, headers: {}, severity: 'info' }
   }
-  const programmerError = PROGRAMMER_ERROR_TYPES.some((type) => error instanceof type)
   return {
     statusCode: errors.INTERNAL.statusCode,
     body: { code: errors.INTERNAL.code, message: errors.INTERNAL.message },
     headers: {},
-    severity: programmerError ? 'fatal' : 'error',
-    programmerError,
+    severity: 'error',
   }
 }

@@ -3,6 +3,8 @@ import { pino, stdSerializers, type Logger, type LoggerOptions, type Destination
 import type { Config } from '../config/load-config.ts'
 import { schema } from '../config/schema.ts'
 import { CENSORED, createCensor } from './censor.ts'
+import { ServiceError } from '../errors/service-error.ts'
+import { capLoggedField } from './field-limit.ts'
 import { traceLogFields } from './trace-context.ts'
 
 // Cloud Logging reads these special fields from each JSON line on stdout:
@@ -35,6 +37,24 @@ const REDACTED_PATHS = [
 ]
 
 const ERROR_LEVEL = 50
+
+/**
+ * An expected failure (a ServiceError: an upstream down, a config problem)
+ * is logged by its code, message, details and cause, without stacks: they
+ * would only name this service's own files, on every failed request. Any
+ * other error keeps its stack, for Error Reporting.
+ */
+function serializeError (error: unknown): unknown {
+  if (!(error instanceof ServiceError)) return stdSerializers.err(error as Error)
+  const cause = error.cause as { name?: unknown, code?: unknown, message?: unknown } | undefined
+  return {
+    type: error.name,
+    code: error.code,
+    message: error.message,
+    details: error.details,
+    cause: cause === undefined ? undefined : { type: cause.name, code: cause.code, message: capLoggedField(String(cause.message)) },
+  }
+}
 
 export interface TraceCorrelation {
   /** The project that owns the traces; the trace field is written only once it is known. */
@@ -84,7 +104,7 @@ export function cloudLoggingOptions (config: Config, { correlation, secretValues
       if (level < ERROR_LEVEL || !(err instanceof Error)) return traceFields ?? {}
       return { ...traceFields, serviceContext, stack_trace: err.stack ?? String(err) }
     },
-    serializers: { err: stdSerializers.err },
+    serializers: { err: serializeError },
     redact: { paths: REDACTED_PATHS, censor: CENSORED },
     ...(censor === undefined ? {} : { hooks: { streamWrite: censor } }),
   }

@@ -136,14 +136,23 @@ describe('the upstream circuit breaker', () => {
     expect(upstream.requests).toHaveLength(3)
   })
 
-  it('when the breaker is open, then the WARNING log says which dependency and until when, and the 503 is logged once at WARNING', async () => {
+  it('when the breaker is open, then its opening is logged once with the dependency and until when, and each fast-failed request writes only its request line', async () => {
     const { app, logs } = await openBreaker([{ status: 500 }])
-    await app.inject({ method: 'GET', url: '/upstream' })
-    expect(logs.lines().find((line) => line.event === 'breaker_state_change')).toMatchObject({
+    const linesBefore = logs.lines().length
+    const bytesBefore = logs.text().length
+    const fastFailed = 20
+    expect(await callTimes(app, fastFailed)).toStrictEqual(Array.from({ length: fastFailed }, () => OPEN))
+    expect(logs.lines().filter((line) => line.event === 'breaker_state_change')).toMatchObject([{
+      severity: 'WARNING',
+      dependency: 'upstream',
+      state: 'open',
       message: 'Circuit breaker for upstream opened; failing fast for 10000 ms',
       resetTimeoutMs: 10_000,
-    })
-    expect(logs.lines().filter((line) => line.code === 'SVC_UPSTREAM_CIRCUIT_OPEN').map((line) => [line.severity, line.message]))
-      .toStrictEqual([['WARNING', 'Circuit breaker for upstream is open; no request sent']])
+    }])
+    // During an outage every byte of log is billed: one request line each, no stack.
+    const during = logs.lines().slice(linesBefore)
+    expect(during.map((line) => [line.severity, line.message])).toStrictEqual(Array.from({ length: fastFailed }, () => ['ERROR', 'GET /upstream 503']))
+    expect(logs.text().slice(bytesBefore)).not.toContain('stack')
+    expect((logs.text().length - bytesBefore) / fastFailed).toBeLessThan(400)
   })
 })

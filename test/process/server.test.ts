@@ -131,13 +131,19 @@ describe('the server process', () => {
     expect(server.logs().at(-1)).toMatchObject({ message: 'Shutdown complete', exitCode: 1 })
   })
 
-  it('when a request hits a bug, then the client gets 500 and the process drains and exits 1 so Cloud Run restarts it', async () => {
+  it('when a request hits a bug, then the client gets 500, the bug is logged ERROR with its stack, and the process keeps serving', async () => {
     const server = await startServerProcess({}, SLOW_SERVER)
     const response = await get(server.port, '/bug')
     expect(response.status).toBe(500)
     expect(response.body).toBe('{"code":"SVC_INTERNAL","message":"Internal server error"}')
-    expect(await server.exited).toBe(1)
-    expect(server.logs().filter((line) => line.severity === 'CRITICAL').map((line) => line.message))
-      .toStrictEqual(['Unexpected TypeError while handling a request'])
+    const bug = await server.waitForLog((line) => line.severity === 'ERROR' && line.code === 'SVC_INTERNAL')
+    expect(bug.stack_trace).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'x'\)\n\s+at /)
+    expect(bug.serviceContext).toStrictEqual({ service: 'hello-cloud-run', version: '0.1.0' })
+    // A poison request costs one error response, never the instance.
+    expect((await get(server.port, '/')).status).toBe(200)
+    expect(server.child.exitCode).toBeNull()
+    expect(server.logs().filter((line) => line.severity === 'CRITICAL')).toStrictEqual([])
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
   })
 })

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FastifyPluginAsync } from 'fastify'
 import { ServiceError } from '../../src/errors/service-error.ts'
 import { errors } from '../../src/errors/catalogue.ts'
@@ -35,33 +35,31 @@ describe('error responses', () => {
     expect(response.json()).toStrictEqual({ code: 'SVC_METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /health' })
   })
 
-  it('when a handler hits a bug, then the client gets a bare 500, the log says CRITICAL with the stack, and the process is told to restart', async () => {
-    const onProgrammerError = vi.fn()
-    const { app, logs, config } = await buildTestApp({}, { routes: [failingRoutes], onProgrammerError })
+  it('when a handler hits a bug, then the client gets a bare 500, the log has one ERROR line with the stack for Error Reporting, and the app keeps serving', async () => {
+    const { app, logs, config } = await buildTestApp({}, { routes: [failingRoutes] })
     const response = await app.inject({ method: 'GET', url: '/bug' })
     expect(response.statusCode).toBe(500)
+    expect(response.headers['cache-control']).toBe('no-store')
     expect(response.json()).toStrictEqual({ code: 'SVC_INTERNAL', message: 'Internal server error' })
-    const critical = logs.lines().filter((line) => line.severity === 'CRITICAL')
-    expect(critical).toHaveLength(1)
-    expect(critical[0]).toMatchObject({
-      message: 'Unexpected TypeError while handling a request',
+    const errorLines = logs.lines().filter((line) => line.severity === 'ERROR' && line.httpRequest === undefined)
+    expect(errorLines).toHaveLength(1)
+    expect(errorLines[0]).toMatchObject({
+      message: "Cannot read properties of undefined (reading 'property')",
       code: 'SVC_INTERNAL',
       serviceContext: { service: config.serviceName, version: config.serviceVersion },
     })
-    expect(critical[0]?.stack_trace).toMatch(/^TypeError: Cannot read properties of undefined .*\n\s+at /)
-    expect(onProgrammerError).toHaveBeenCalledTimes(1)
-    expect(onProgrammerError.mock.calls[0]?.[0]).toBeInstanceOf(TypeError)
+    expect(errorLines[0]?.stack_trace).toMatch(/^TypeError: Cannot read properties of undefined .*\n\s+at /)
+    expect(logs.lines().filter((line) => line.severity === 'CRITICAL')).toStrictEqual([])
+    expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200)
   })
 
   it('when a handler fails unexpectedly, then the 500 body says nothing about internals and the log has them at ERROR', async () => {
-    const onProgrammerError = vi.fn()
-    const { app, logs } = await buildTestApp({}, { routes: [failingRoutes], onProgrammerError })
+    const { app, logs } = await buildTestApp({}, { routes: [failingRoutes] })
     const response = await app.inject({ method: 'GET', url: '/broken-dependency' })
     expect(response.statusCode).toBe(500)
     expect(response.body).toBe('{"code":"SVC_INTERNAL","message":"Internal server error"}')
     const errorLine = logs.lines().find((line) => line.severity === 'ERROR' && line.err !== undefined)
     expect(errorLine?.message).toBe('connect ECONNREFUSED 10.1.2.3:5432 password=hunter2')
-    expect(onProgrammerError).not.toHaveBeenCalled()
   })
 
   it('when an operational 5xx is raised, then the client sees the catalogue message and its headers, not the detail', async () => {
@@ -70,7 +68,11 @@ describe('error responses', () => {
     expect(response.statusCode).toBe(503)
     expect(response.headers['retry-after']).toBe('3')
     expect(response.json()).toStrictEqual({ code: 'SVC_OVERLOADED', message: 'The instance is overloaded, retry later' })
-    expect(logs.lines().find((line) => line.severity === 'WARNING')?.message).toBe('pool exhausted at db-7')
+    expect(response.headers['cache-control']).toBe('no-store')
+    const warning = logs.lines().find((line) => line.severity === 'WARNING')
+    expect(warning).toMatchObject({ message: 'pool exhausted at db-7', code: 'SVC_OVERLOADED', err: { type: 'ServiceError', message: 'pool exhausted at db-7' } })
+    // An expected failure: its stack would only name this service's own files.
+    expect(JSON.stringify(warning)).not.toMatch(/stack|at .*\.ts:\d+/)
   })
 
   it('when a body is larger than BODY_LIMIT_BYTES, then the client gets 413', async () => {
