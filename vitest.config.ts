@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     setupFiles: ['test/helpers/loopback-guard.ts'],
+    // Builds dist/server.js once, for the tests that run the bundle.
+    globalSetup: ['test/helpers/built-server.ts'],
     // Process-level tests spawn real servers; two cores leave little room for
     // parallel files, and a slow machine should not turn into a flaky suite.
     testTimeout: 20_000,

@@ -1,4 +1,5 @@
 import { errors, type ErrorDefinition } from '../errors/catalogue.ts'
+import { UpstreamBodyError } from './read-body.ts'
 import { isRetryableStatus } from './retry-policy.ts'
 
 // What one failed attempt means: which catalogue error the caller gets if it
@@ -28,6 +29,8 @@ export interface Failure {
   countsAgainstUpstream: boolean
   /** A short, stable reason for the log: a status or an error code. */
   reason: string
+  /** More for the log line, never for the client. */
+  details?: Record<string, unknown>
 }
 
 /**
@@ -74,6 +77,17 @@ export function classifyFailure (error: unknown, { timedOut }: { timedOut: boole
     }
     if (error.retryAfterMs !== undefined) failure.retryAfterMs = error.retryAfterMs
     return failure
+  }
+  if (error instanceof UpstreamBodyError) {
+    // The upstream said 2xx and sent something unusable: its failure, and
+    // another attempt would most likely get the same.
+    return {
+      definition: errors.UPSTREAM_BAD_RESPONSE,
+      retryable: false,
+      countsAgainstUpstream: true,
+      reason: error.reason,
+      details: { contentType: error.contentType, bytes: error.bytes },
+    }
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
     return { definition: errors.UPSTREAM_BAD_RESPONSE, retryable: false, countsAgainstUpstream: false, reason: code }

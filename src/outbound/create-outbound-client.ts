@@ -7,6 +7,7 @@ import { errors } from '../errors/catalogue.ts'
 import { createBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.ts'
 import { classifyFailure, UpstreamStatusError, type Failure } from './classify-failure.ts'
 import type { IdTokenSource } from './id-token.ts'
+import { readBody } from './read-body.ts'
 import { backoffDelayMs, isIdempotent, isRetryableStatus, parseRetryAfterMs, type BackoffOptions } from './retry-policy.ts'
 
 // A client for one outbound dependency: its own keep-alive pool (undici), its
@@ -46,6 +47,8 @@ export interface OutboundRequest {
   path?: string
   headers?: Record<string, string>
   body?: string
+  /** A 2xx must carry JSON (or nothing): any other body fails the call with SVC_UPSTREAM_BAD_RESPONSE and counts against the upstream. */
+  json?: boolean
   /** The request's logger, so retry lines carry its trace. */
   log?: FastifyBaseLogger
 }
@@ -78,6 +81,7 @@ interface Attempt {
   path: string
   headers: Record<string, string>
   body: string | undefined
+  json: boolean
   signal: AbortSignal
 }
 
@@ -92,14 +96,14 @@ export async function createOutboundClient (options: OutboundClientOptions): Pro
   const { Pool: UndiciPool } = await import('undici')
   const pool: Pool = new UndiciPool(baseUrl.origin, { connections: options.maxConcurrency, maxResponseSize: MAX_RESPONSE_BYTES })
 
-  async function attempt ({ method, path, headers, body, signal }: Attempt): Promise<OutboundResponse> {
+  async function attempt ({ method, path, headers, body, json, signal }: Attempt): Promise<OutboundResponse> {
     const response = await pool.request({ method, path, headers, body, signal })
     if (response.statusCode >= 500 || isRetryableStatus(response.statusCode)) {
       // Read and drop the body so the socket can serve the next request.
       await response.body.dump()
       throw new UpstreamStatusError(response.statusCode, parseRetryAfterMs(response.headers['retry-after']))
     }
-    return { statusCode: response.statusCode, headers: response.headers, body: await response.body.text() }
+    return { statusCode: response.statusCode, headers: response.headers, body: await readBody(response, { json }) }
   }
 
   const breaker = createBreaker(attempt, {
@@ -110,7 +114,7 @@ export async function createOutboundClient (options: OutboundClientOptions): Pro
   })
 
   function toServiceError (failure: Failure, cause: unknown, attempts: number): ServiceError {
-    const details = { dependency: name, reason: failure.reason, attempts }
+    const details = { dependency: name, reason: failure.reason, attempts, ...failure.details }
     if (failure.definition === errors.UPSTREAM_CIRCUIT_OPEN) {
       return new ServiceError(failure.definition, {
         message: `Circuit breaker for ${name} is open; no request sent`,
@@ -135,7 +139,7 @@ export async function createOutboundClient (options: OutboundClientOptions): Pro
     return headers
   }
 
-  async function request ({ method = 'GET', path, headers = {}, body, log = logger }: OutboundRequest = {}): Promise<OutboundResponse> {
+  async function request ({ method = 'GET', path, headers = {}, body, json = false, log = logger }: OutboundRequest = {}): Promise<OutboundResponse> {
     const startedAtMs = performance.now()
     const deadline = AbortSignal.timeout(options.deadlineMs)
     const allHeaders = { accept: 'application/json', ...headers, ...await authHeaders(deadline) }
@@ -143,7 +147,7 @@ export async function createOutboundClient (options: OutboundClientOptions): Pro
     for (let attemptNumber = 1; ; attemptNumber++) {
       const signal = AbortSignal.any([deadline, AbortSignal.timeout(options.attemptTimeoutMs)])
       try {
-        return await breaker.fire({ method, path: path ?? `${baseUrl.pathname}${baseUrl.search}`, headers: allHeaders, body, signal })
+        return await breaker.fire({ method, path: path ?? `${baseUrl.pathname}${baseUrl.search}`, headers: allHeaders, body, json, signal })
       } catch (error) {
         const failure = classifyFailure(error, { timedOut: signal.aborted })
         if (failure === undefined) throw error

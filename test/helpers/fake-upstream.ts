@@ -6,6 +6,7 @@ import { startHttpServer } from './http.ts'
 // records every request it receives.
 
 export type Behaviour =
+  /** `body`: a string or Buffer is sent as it is, anything else as JSON. */
   | { status: number, body?: unknown, headers?: Record<string, string>, delayMs?: number }
   /** Accept the request and never answer. */
   | 'hang'
@@ -55,7 +56,7 @@ export async function startFakeUpstream (script: Behaviour[] | ((index: number) 
       return
     }
     const send = () => {
-      const body = behaviour.body === undefined ? '' : typeof behaviour.body === 'string' ? behaviour.body : JSON.stringify(behaviour.body)
+      const body = behaviour.body === undefined ? '' : typeof behaviour.body === 'string' || Buffer.isBuffer(behaviour.body) ? behaviour.body : JSON.stringify(behaviour.body)
       response.writeHead(behaviour.status, { 'content-type': 'application/json', ...behaviour.headers }).end(body)
     }
     if (behaviour.delayMs === undefined) {

@@ -7,24 +7,22 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { startFakeSecretManager } from '../helpers/fake-secret-manager.ts'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
 import { startServerProcess } from '../helpers/spawn-server.ts'
+import { builtServerDir } from '../helpers/built-server.ts'
 
 const run = promisify(execFile)
 
-/** Builds the bundle into a fresh folder outside the project, so that no node_modules is within reach. */
+/** The bundle of this test run (scripts/build.ts, built once outside the project), copied to a fresh folder with no node_modules within reach. */
 async function buildAlone (): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'bundle-'))
   onTestFinished(() => rm(outDir, { recursive: true, force: true }))
-  await run(process.execPath, ['scripts/build.ts', outDir])
+  await cp(builtServerDir(), outDir, { recursive: true })
   return outDir
 }
 
 // The image ships dist/ and nothing else, so the bundle must run on its own.
 describe('the esbuild bundle', () => {
   it('when dist/ stands alone, then `node server.js` boots and answers GET / with the greeting', async () => {
-    const outDir = await buildAlone()
-    const moved = await mkdtemp(join(tmpdir(), 'bundle-moved-'))
-    onTestFinished(() => rm(moved, { recursive: true, force: true }))
-    await cp(outDir, moved, { recursive: true })
+    const moved = await buildAlone()
     const server = await startServerProcess({}, join(moved, 'server.js'))
     const response = await fetch(`http://127.0.0.1:${server.port}/`)
 
