@@ -6,8 +6,8 @@ import { createMetadataServer, type MetadataServer } from './gcp/metadata-server
 import { createProjectIdResolver, type ProjectIdResolver } from './gcp/project-id.ts'
 import tracing from './plugins/external/tracing.ts'
 import helmet from './plugins/external/helmet.ts'
-import underPressure from './plugins/external/under-pressure.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
+import loadShedding from './plugins/app/load-shedding.ts'
 import requestLogging from './plugins/app/request-logging.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import upstreamClient from './plugins/app/upstream-client.ts'
@@ -67,8 +67,8 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   // app's own plugins, then routes.
   if (deps.fastifyOtel !== undefined) await app.register(tracing, { fastifyOtel: deps.fastifyOtel })
   await app.register(helmet)
-  await app.register(underPressure, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   await app.register(lifecycle)
+  await app.register(loadShedding, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   const projectId = deps.projectId ?? createProjectIdResolver(config, deps.metadata ?? createMetadataServer(config))
   await app.register(requestLogging, { config, projectId })
   await app.register(errorHandler)

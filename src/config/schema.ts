@@ -59,7 +59,7 @@ export const schema = {
   BODY_LIMIT_BYTES: variable(integer({ min: 0, max: 32 * 1024 * 1024 }), 64 * 1024,
     'Largest request body accepted; larger ones get 413.'),
   SHED_EVENT_LOOP_DELAY_MS: variable(integer({ min: 0, max: 60_000 }), 1_000,
-    'Mean event-loop delay past which requests are shed with 503 + Retry-After. 0 turns the check off.'),
+    'Longest event-loop delay in the last second past which requests (not probes) get 503 + Retry-After. 0 turns shedding off.'),
   // The sample upstream behind GET /upstream (src/plugins/app/upstream-client.ts).
   UPSTREAM_URL: variable<string | undefined>(url(), undefined,
     'URL that GET /upstream calls with GET. Unset: /upstream answers 503 SVC_UPSTREAM_NOT_CONFIGURED.'),

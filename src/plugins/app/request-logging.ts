@@ -52,11 +52,11 @@ export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (ap
 
   if (config.LOG_REQUESTS) {
     app.addHook('onResponse', async function writeRequestLine (request, reply) {
-      if (request.routeOptions.config.probe === true) return
+      if (request.routeOptions.config.probe === true || request.shed) return
       const httpRequest = httpRequestFields(request, reply)
       const message = `${httpRequest.requestMethod} ${request.url} ${httpRequest.status}`
       if (reply.statusCode >= 500) request.log.error({ httpRequest }, message)
       else request.log.info({ httpRequest }, message)
     })
   }
-}, { name: 'request-logging' })
+}, { name: 'request-logging', dependencies: ['load-shedding'] })
