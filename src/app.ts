@@ -1,9 +1,12 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyReply, type FastifyBaseLogger } from 'fastify'
 import type { Config } from './config/load-config.ts'
-import { clientErrorHandler } from './errors/client-error-handler.ts'
 import { toErrorResponse } from './errors/classify.ts'
 import { createMetadataServer, type MetadataServer } from './gcp/metadata-server.ts'
 import { createProjectIdResolver, type ProjectIdResolver } from './gcp/project-id.ts'
+import { createClientErrorHandler } from './http/client-errors.ts'
+import { createHttpServer } from './http/http-server.ts'
+import { createSecurityHeaders } from './http/security-headers.ts'
+import { capLoggedField } from './logging/field-limit.ts'
 import tracing from './plugins/external/tracing.ts'
 import helmet from './plugins/external/helmet.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
@@ -14,16 +17,6 @@ import upstreamClient from './plugins/app/upstream-client.ts'
 import hello from './routes/hello.ts'
 import health from './routes/health.ts'
 import upstream from './routes/upstream.ts'
-
-// Server timeouts for life behind Google's front end (GFE).
-/** Longer than the GFE's 600 s idle timeout towards backends, so the GFE, not we, closes idle keep-alive connections and never races a request into a closing socket. */
-const KEEP_ALIVE_TIMEOUT_MS = 620_000
-/** A request must arrive (headers and body) within 30 s; bodies are small (BODY_LIMIT_BYTES), so only a stalled or hostile client takes longer. */
-const REQUEST_TIMEOUT_MS = 30_000
-/** Headers must arrive within 10 s: the GFE sends them at once, so anything slower is not the GFE. */
-const HEADERS_TIMEOUT_MS = 10_000
-/** A socket silent for longer than Cloud Run's maximum request timeout (60 min) is dead; above the keep-alive timeout so idle keep-alive sockets are closed by that instead. */
-const CONNECTION_TIMEOUT_MS = 3_600_000 + 60_000
 
 export interface AppDependencies {
   logger: FastifyBaseLogger
@@ -39,7 +32,14 @@ export interface AppDependencies {
 }
 
 export async function buildApp (config: Config, deps: AppDependencies): Promise<FastifyInstance> {
+  const securityHeaders = createSecurityHeaders()
   const app = Fastify({
+    // Node's server, set up for Google's front end: timeouts, a bound on
+    // pipelining, Host checks and a drain that resets no request
+    // (src/http/http-server.ts).
+    serverFactory: (handler) => createHttpServer(handler, { logger: deps.logger, securityHeaders }),
+    // That server's close() leaves idle connections to its own grace period.
+    forceCloseConnections: false,
     loggerInstance: deps.logger,
     // request-logging.ts writes one Cloud Logging line per request instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,25 +48,23 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
     // a header the client sent itself.
     trustProxy: (_address, hop) => hop < config.TRUST_PROXY_HOPS,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
-    http: { headersTimeout: HEADERS_TIMEOUT_MS },
     // Requests that arrive on a kept-alive connection during the drain are
     // served, not refused: Cloud Run has already stopped routing new ones here.
     return503OnClosing: false,
-    clientErrorHandler,
-    // Errors Fastify raises before routing (a bad percent-encoding in the URL).
-    frameworkErrors (error, _request, reply) {
+    clientErrorHandler: createClientErrorHandler({ logger: deps.logger, securityHeaders }),
+    // Errors Fastify raises before routing (a bad percent-encoding in the
+    // URL), before any hook has run: so the security headers are set here.
+    frameworkErrors (error, request, reply) {
       const response = toErrorResponse(error)
-      ;(reply as FastifyReply).code(response.statusCode).send(response.body)
+      request.log.warn({ code: response.body.code, reason: error.code }, capLoggedField(`Rejected a request Fastify could not route: ${error.message}`))
+      ;(reply as FastifyReply).code(response.statusCode).headers(securityHeaders).header('cache-control', 'no-store').send(response.body)
     },
   })
 
   // The folders show the order things start in: external plugins, then the
   // app's own plugins, then routes.
   if (deps.fastifyOtel !== undefined) await app.register(tracing, { fastifyOtel: deps.fastifyOtel })
-  await app.register(helmet)
+  await app.register(helmet, { headers: securityHeaders })
   await app.register(lifecycle)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   const projectId = deps.projectId ?? createProjectIdResolver(config, deps.metadata ?? createMetadataServer(config))

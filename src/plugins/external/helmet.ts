@@ -1,37 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
-import helmet, { type HelmetOptions } from 'helmet'
+import type { SecurityHeaders } from '../../http/security-headers.ts'
 
-// Security headers from helmet, computed once at boot rather than per request.
-// @fastify/helmet calls helmet(options) on every request, which rebuilds all
-// of its middlewares and the CSP string each time: on `npm run bench` that was
-// about two thirds of the service's CPU per request and doubled its RSS under
-// load (docs/benchmarks.md). Every value here is static (no CSP nonce or other
-// per-request directive), so one run of helmet's middleware gives the headers
-// for every response. See helmetjs/helmet#430 for the same idea.
+// helmet's security headers (computed once at boot, src/http/security-headers.ts)
+// on every response Fastify sends, errors and shed 503s included.
 
-/** This is an API, not a page: the CSP forbids everything, which is right for JSON and plain text. */
-export const HELMET_OPTIONS: Readonly<HelmetOptions> = {
-  contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  // Cloud Run serves only HTTPS on its URLs, so HSTS is safe to send.
-  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+export interface HelmetPluginOptions {
+  headers: SecurityHeaders
 }
 
-/** Runs helmet's middleware once against a recording response and returns the headers it set. */
-export function createSecurityHeaders (options: Readonly<HelmetOptions> = HELMET_OPTIONS): Record<string, string> {
-  const headers: Record<string, string> = {}
-  const recorder = {
-    setHeader (name: string, value: string) { headers[name.toLowerCase()] = value },
-    removeHeader () {}, // X-Powered-By, which Fastify never sets
-  }
-  let failure: unknown
-  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => { failure = error })
-  if (failure !== undefined) throw failure
-  return headers
-}
-
-export default fp(async function helmetPlugin (app) {
-  const headers = createSecurityHeaders()
+export default fp<HelmetPluginOptions>(async function helmetPlugin (app, { headers }) {
   // A callback hook, not an async one: no promise per request.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers)
