@@ -110,14 +110,26 @@ export function cloudLoggingOptions (config: Config, { correlation, secretValues
   }
 }
 
+/** The WARNING a StdoutSink writes after it had to drop lines (src/logging/stdout-sink.ts). */
+export function formatDropNotice (droppedLines: number): string {
+  return `${JSON.stringify({
+    severity: 'WARNING',
+    timestamp: new Date().toISOString(),
+    event: 'log_lines_dropped',
+    droppedLines,
+    message: `Dropped ${droppedLines} log lines: stdout was not read fast enough to take them`,
+  })}\n`
+}
+
 /**
- * The process's one logger. JSON on stdout for Cloud Logging; pino-pretty only
- * when LOG_PRETTY asks for it (`npm run dev`), since pretty printing runs in a
- * worker thread and has no place in production.
+ * The process's one logger. JSON lines to `destination` (the process's
+ * StdoutSink) for Cloud Logging; pino-pretty only when LOG_PRETTY asks for it
+ * (`npm run dev`), since pretty printing runs in a worker thread and has no
+ * place in production.
  */
-export function createLogger (config: Config, { destination, ...inputs }: LoggerInputs & { destination?: DestinationStream } = {}): Logger {
+export function createLogger (config: Config, { destination, ...inputs }: LoggerInputs & { destination: DestinationStream }): Logger {
   const options = cloudLoggingOptions(config, inputs)
-  if (config.LOG_PRETTY && destination === undefined) {
+  if (config.LOG_PRETTY) {
     return pino({
       ...options,
       formatters: {},
@@ -125,5 +137,5 @@ export function createLogger (config: Config, { destination, ...inputs }: Logger
       transport: { target: 'pino-pretty', options: { messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l' } },
     })
   }
-  return pino(options, destination ?? pino.destination({ fd: 1, sync: true }))
+  return pino(options, destination)
 }

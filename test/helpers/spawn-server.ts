@@ -14,7 +14,7 @@ export interface ServerProcess {
   stderr: () => string
   /** Resolves with the first log line that matches. */
   waitForLog: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
-  /** Resolves with the exit code (or 128 + signal number when killed). */
+  /** Resolves with the exit code (or 128 + signal number when killed), once stdout and stderr have been read to the end. */
   exited: Promise<number>
 }
 
@@ -37,7 +37,8 @@ export function spawnServer (env: Record<string, string>, entry = 'src/server.ts
     for (const wake of waiters.splice(0)) wake()
   })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const exited = once(child, 'exit').then(([code, signal]) =>
+  // 'close', not 'exit': a child's stdout can still hold lines when it exits.
+  const exited = once(child, 'close').then(([code, signal]) =>
     typeof code === 'number' ? code : 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 0))
   onTestFinished(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
 
