@@ -44,6 +44,7 @@ describe('.env.example', () => {
   it('when npm run dev starts, then it loads .env if present, and production start does not', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
     expect(pkg.scripts.dev).toContain('--env-file-if-exists=.env')
-    expect(pkg.scripts.start).toBe('node dist/server.js')
+    // `exec`: npm's signals go to the server itself (test/scripts/npm-start.test.ts).
+    expect(pkg.scripts.start).toBe('exec node dist/server.js')
   })
 })
