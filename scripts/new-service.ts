@@ -1,6 +1,6 @@
 // npm run new-service -- <name>
-// Renames the service everywhere it is named: the package name, the default
-// service and OpenTelemetry names (src/config/service-identity.ts), the deploy
+// Renames the service everywhere it is named: the package name (which the
+// service reads as its default service and OpenTelemetry name), the deploy
 // config and manifests, the README title, and docs. It replaces the exact
 // current name (read from package.json) and nothing else, in every text file
 // of the project. All new contents are computed before the first write, so a

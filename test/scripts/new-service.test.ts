@@ -59,12 +59,10 @@ describe.skipIf(NESTED)('npm run new-service', () => {
     expect(first.status).toBe(0)
     expect(first.stdout).toMatch(/^Renamed hello-cloud-run to orders-api in \d+ files:\n/)
     expect(first.stdout).toContain('  package.json\n')
-    expect(first.stdout).toContain('  src/config/service-identity.ts\n')
     expect(first.stdout).toContain('  README.md\n')
 
     expect(filesNaming(copy, OLD_NAME)).toBe('')
     expect(readFileSync(join(copy, 'README.md'), 'utf8').split('\n')[0]).toBe('# orders-api')
-    expect(readFileSync(join(copy, 'src/config/service-identity.ts'), 'utf8')).toContain("export const PACKAGE_NAME = 'orders-api'")
     expect(readFileSync(join(copy, 'src/routes/hello.ts'), 'utf8')).toContain('Hello from Cloud Run! Host: ')
 
     const second = runNewService(copy, 'orders-api')

@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { schema } from '../../src/config/schema.ts'
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../src/config/service-identity.ts'
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 
 describe('project files', () => {
-  it('when package.json changes name or version, then service-identity.ts must follow', () => {
-    const pkg = JSON.parse(read('package.json')) as { name: string, version: string }
-    expect({ name: PACKAGE_NAME, version: PACKAGE_VERSION }).toStrictEqual({ name: pkg.name, version: pkg.version })
-  })
-
   it('when a variable is added to the schema, then the README table documents it with its default', () => {
     const readme = read('README.md')
     const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)].map(([, name, defaultText]) => [name, defaultText?.trim()])
