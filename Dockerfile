@@ -3,15 +3,14 @@
 # stage receives dist/ (the bundle plus any runtime files) and that cache, and
 # nothing else: no node_modules, npm, sources, tests or npm cache.
 #
-# Base images are pinned by digest so that a rebuild gets the same bytes.
-# These digests were copied from public Dockerfiles that pin the same tags;
-# they could not be checked from the machine this was written on (it reaches
-# no registry), so verify them before the first deploy, and to bump them:
-#   docker buildx imagetools inspect node:24-bookworm-slim
-#   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12
-# and paste the "Digest:" of the index (the multi-platform list), keeping the
-# tag in front of it for readers. Node 24 is LTS until 2028-04-30.
-# The container test (test-container/run.sh) passes its own local images.
+# Base images are pinned by digest so that a rebuild gets the same bytes; the
+# tag in front of each digest is for readers. Renovate bumps the digests
+# (renovate.json), and CI pulls and builds with them on every push
+# (.github/workflows/ci.yml), so a digest that does not resolve fails there.
+# To check or bump one by hand, see "Base images" in docs/container.md.
+# Node 24 is LTS until 2028-04-30. `npm run test:container --
+# --local-base-images` builds with local stand-ins instead, for a machine
+# that reaches no image registry.
 ARG BUILD_IMAGE=node:24-bookworm-slim@sha256:d6aa754f16b3197301076f047b5def2f02ea1dbbc2ca920407d46d7ec7f87b20
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12@sha256:1eb863ed9b3276bdff6030942999343fe287e7e50ddd8742d1d20668d1cb0ece
 

@@ -36,18 +36,18 @@ APIS=(run.googleapis.com artifactregistry.googleapis.com cloudbuild.googleapis.c
 
 enable_apis () {
   local enabled missing=() api
-  enabled="$(gq services list --enabled --format='value(config.name)' || true)"
+  enabled="$(gcloud_check services list --enabled --format='value(config.name)' || true)"
   for api in "${APIS[@]}"; do
     grep -qxF "$api" <<<"$enabled" || missing+=("$api")
   done
-  if ((${#missing[@]} > 0)); then gc services enable "${missing[@]}"; else log "APIs already enabled"; fi
+  if ((${#missing[@]} > 0)); then gcloud_change services enable "${missing[@]}"; else log "APIs already enabled"; fi
 }
 
 create_repository () {
   if exists artifacts repositories describe "$AR_REPOSITORY" --location="$REGION"; then
     log "repository $AR_REPOSITORY exists"
   else
-    gc artifacts repositories create "$AR_REPOSITORY" --repository-format=docker \
+    gcloud_change artifacts repositories create "$AR_REPOSITORY" --repository-format=docker \
       --location="$REGION" --description="Images for Cloud Run services"
   fi
 }
@@ -57,13 +57,13 @@ create_service_account () {
   if exists iam service-accounts describe "$1@$PROJECT_ID.iam.gserviceaccount.com"; then
     log "service account $1 exists"
   else
-    gc iam service-accounts create "$1" --display-name="$2"
+    gcloud_change iam service-accounts create "$1" --display-name="$2"
   fi
 }
 
 # "role,member" lines of an IAM policy: `policy_pairs projects get-iam-policy P`.
 policy_pairs () {
-  gq "$@" --flatten='bindings[].members' --format='csv[no-heading](bindings.role,bindings.members)' 2>/dev/null || true
+  gcloud_check "$@" --flatten='bindings[].members' --format='csv[no-heading](bindings.role,bindings.members)' 2>/dev/null || true
 }
 
 # grant_missing "EXISTING_PAIRS" MEMBER ROLE ADD_COMMAND… (without --member/--role)
@@ -73,7 +73,7 @@ grant_missing () {
   if grep -qxF "$role,$member" <<<"$pairs"; then
     log "$member already has $role"
   else
-    gc "$@" --member="$member" --role="$role" --format=none
+    gcloud_change "$@" --member="$member" --role="$role" --format=none
   fi
 }
 
@@ -92,7 +92,7 @@ grant_secret_access () {
   local secret
   while IFS= read -r secret; do
     if ! exists secrets describe "$secret"; then
-      gc secrets create "$secret" --replication-policy=automatic
+      gcloud_change secrets create "$secret" --replication-policy=automatic
       log "secret $secret has no value yet. Add one: printf %s 'VALUE' | gcloud secrets versions add $secret --data-file=-"
     fi
     grant_missing "$(policy_pairs secrets get-iam-policy "$secret")" "serviceAccount:$RUNTIME_SA" \

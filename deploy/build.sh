@@ -50,7 +50,7 @@ OUT_FD=2
 
 case "$BUILDER" in
   cloud)
-    gc builds submit "$SOURCE_DIR" --tag="$IMAGE_TAGGED" --region="$REGION" >&"$OUT_FD"
+    gcloud_change builds submit "$SOURCE_DIR" --tag="$IMAGE_TAGGED" --region="$REGION" >&"$OUT_FD"
     [[ $DRY_RUN == true ]] && exit 0
     digest="$(gcloud artifacts docker images describe "$IMAGE_TAGGED" --project="$PROJECT_ID" --quiet \
       --format='value(image_summary.digest)')" ;;

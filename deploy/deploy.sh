@@ -77,7 +77,7 @@ if [[ $CANARY == true && $DRY_RUN == false ]] && ! exists run services describe 
 fi
 
 # gcloud run deploy itself waits until the revision is ready (or failed).
-gc run deploy "$SERVICE" "${flags[@]}"
+gcloud_change run deploy "$SERVICE" "${flags[@]}"
 
 if [[ $DRY_RUN == true ]]; then
   log "dry run: would now check readiness, smoke-test and print the URL"
@@ -104,7 +104,7 @@ log "revision $created is ready"
 if [[ $CANARY == false ]] &&
   ! awk -F'\t' -v rev="$created" '$6 == rev && $7 == 100 { found = 1 } END { exit !found }' <<<"$status"; then
   log "traffic is pinned to other revisions (a rollback?): sending 100% to $created"
-  gc run services update-traffic "$SERVICE" --region="$REGION" --to-latest
+  gcloud_change run services update-traffic "$SERVICE" --region="$REGION" --to-latest
 fi
 
 smoke_test () {

@@ -49,12 +49,14 @@ query () {
   "$@"
 }
 
-# gcloud with the project and --quiet, for changes (gc) and checks (gq).
-gc () { run gcloud "$@" --project="$PROJECT_ID" --quiet; }
-gq () { query gcloud "$@" --project="$PROJECT_ID" --quiet; }
+# gcloud with the project and --quiet: gcloud_change for a command that
+# changes something (through run), gcloud_check for a read-only one (through
+# query).
+gcloud_change () { run gcloud "$@" --project="$PROJECT_ID" --quiet; }
+gcloud_check () { query gcloud "$@" --project="$PROJECT_ID" --quiet; }
 
 # True when the describe-style command succeeds (the resource exists).
-exists () { gq "$@" --format='value(name)' >/dev/null 2>&1; }
+exists () { gcloud_check "$@" --format='value(name)' >/dev/null 2>&1; }
 
 # Handles the options every script takes. Each script defines usage().
 # --dry-run and --help, which every script takes; anything else is an error
@@ -124,7 +126,7 @@ secret_names () {
 # Status of the service, one line per traffic target, as tab-separated
 # fields: latestReady, latestCreated, url, tag, tagUrl, revision, percent.
 describe_traffic () {
-  gq run services describe "$SERVICE" --region="$REGION" \
+  gcloud_check run services describe "$SERVICE" --region="$REGION" \
     --flatten=status.traffic \
     --format='csv[no-heading,separator="	"](status.latestReadyRevisionName,status.latestCreatedRevisionName,status.url,status.traffic.tag,status.traffic.url,status.traffic.revisionName,status.traffic.percent)'
 }

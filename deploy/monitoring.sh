@@ -43,7 +43,7 @@ create_log_metric () { # NAME DESCRIPTION FILTER
   if exists logging metrics describe "$1"; then
     log "log-based metric $1 exists"
   else
-    gc logging metrics create "$1" --description="$2" --log-filter="$3"
+    gcloud_change logging metrics create "$1" --description="$2" --log-filter="$3"
   fi
 }
 create_log_metric "$SERVICE-cold-starts" "Instance start-ups of $SERVICE (ready log line)" "$COLD_START_FILTER"
@@ -108,13 +108,13 @@ write_policy cold-starts.json "$SERVICE: frequent cold starts" \
     \"aggregations\": [{ \"alignmentPeriod\": \"300s\", \"perSeriesAligner\": \"ALIGN_DELTA\", \"crossSeriesReducer\": \"REDUCE_SUM\" }],
     \"comparison\": \"COMPARISON_GT\", \"thresholdValue\": $ALERT_COLD_STARTS_PER_5M, \"duration\": \"0s\", \"trigger\": { \"count\": 1 } }"
 
-existing_policies="$(gq alpha monitoring policies list --format='value(displayName)' 2>/dev/null || true)"
+existing_policies="$(gcloud_check alpha monitoring policies list --format='value(displayName)' 2>/dev/null || true)"
 for file in 5xx-ratio.json p99-latency.json max-instances.json breaker-open.json cold-starts.json; do
   name="$(sed -n 's/^  "displayName": "\(.*\)",$/\1/p' "$WORK_DIR/$file")"
   if grep -qxF "$name" <<<"$existing_policies"; then
     log "alert policy '$name' exists"
   else
-    gc alpha monitoring policies create --policy-from-file="$WORK_DIR/$file"
+    gcloud_change alpha monitoring policies create --policy-from-file="$WORK_DIR/$file"
   fi
 done
 
@@ -137,9 +137,9 @@ cat >"$WORK_DIR/dashboard.json" <<EOF
   ] }
 }
 EOF
-if grep -qxF "$DASHBOARD" <<<"$(gq monitoring dashboards list --format='value(displayName)' 2>/dev/null || true)"; then
+if grep -qxF "$DASHBOARD" <<<"$(gcloud_check monitoring dashboards list --format='value(displayName)' 2>/dev/null || true)"; then
   log "dashboard '$DASHBOARD' exists"
 else
-  gc monitoring dashboards create --config-from-file="$WORK_DIR/dashboard.json"
+  gcloud_change monitoring dashboards create --config-from-file="$WORK_DIR/dashboard.json"
 fi
 log "monitoring ready for $SERVICE"

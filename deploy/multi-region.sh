@@ -42,15 +42,15 @@ ensure () {
   local describe=()
   while [[ $1 != -- ]]; do describe+=("$1"); shift; done
   shift
-  if exists compute "${describe[@]}"; then log "exists: ${describe[*]}"; else gc compute "$@"; fi
+  if exists compute "${describe[@]}"; then log "exists: ${describe[*]}"; else gcloud_change compute "$@"; fi
 }
 
-if ! grep -qxF compute.googleapis.com <<<"$(gq services list --enabled --format='value(config.name)' 2>/dev/null || true)"; then
-  gc services enable compute.googleapis.com
+if ! grep -qxF compute.googleapis.com <<<"$(gcloud_check services list --enabled --format='value(config.name)' 2>/dev/null || true)"; then
+  gcloud_change services enable compute.googleapis.com
 fi
 ensure backend-services describe "$BACKEND" --global -- \
   backend-services create "$BACKEND" --global --load-balancing-scheme=EXTERNAL_MANAGED
-attached="$(gq compute backend-services describe "$BACKEND" --global --format='value(backends[].group)' 2>/dev/null || true)"
+attached="$(gcloud_check compute backend-services describe "$BACKEND" --global --format='value(backends[].group)' 2>/dev/null || true)"
 for region in $MULTI_REGIONS; do
   neg="$SERVICE-neg-$region"
   ensure network-endpoint-groups describe "$neg" --region="$region" -- \
@@ -58,7 +58,7 @@ for region in $MULTI_REGIONS; do
   if [[ $attached == *"/networkEndpointGroups/$neg"* ]]; then
     log "$neg is already a backend"
   else
-    gc compute backend-services add-backend "$BACKEND" --global \
+    gcloud_change compute backend-services add-backend "$BACKEND" --global \
       --network-endpoint-group="$neg" --network-endpoint-group-region="$region"
   fi
 done

@@ -65,4 +65,4 @@ fi
 RENDERED_FILE="$(mktemp --suffix=.yaml)"
 if [[ $DRY_RUN == true ]]; then log "rendered manifest kept in $RENDERED_FILE"; else trap 'rm -f "$RENDERED_FILE"' EXIT; fi
 printf '%s\n' "$rendered" >"$RENDERED_FILE"
-gc run services replace "$RENDERED_FILE" --region="$REGION"
+gcloud_change run services replace "$RENDERED_FILE" --region="$REGION"

@@ -34,7 +34,7 @@ done
 [[ -n $COMMAND ]] || { usage >&2; die 'no command given'; }
 load_config
 
-update_traffic () { gc run services update-traffic "$SERVICE" --region="$REGION" "$@"; }
+update_traffic () { gcloud_change run services update-traffic "$SERVICE" --region="$REGION" "$@"; }
 
 # The revision that serves the largest share now.
 serving_revision () {
@@ -43,14 +43,14 @@ serving_revision () {
 
 # The newest ready revision created before $1 (revisions list is newest first).
 previous_revision () {
-  gq run revisions list --service="$SERVICE" --region="$REGION" --sort-by=~metadata.creationTimestamp \
+  gcloud_check run revisions list --service="$SERVICE" --region="$REGION" --sort-by=~metadata.creationTimestamp \
     --format='csv[no-heading,separator="	"](metadata.name,status.conditions[0].status)' |
     awk -F'\t' -v current="$1" 'seen && $2 == "True" { print $1; exit } $1 == current { seen = 1 }'
 }
 
 case "$COMMAND" in
   status)
-    gq run services describe "$SERVICE" --region="$REGION" --format='yaml(status.traffic)' || true ;;
+    gcloud_check run services describe "$SERVICE" --region="$REGION" --format='yaml(status.traffic)' || true ;;
   canary)
     if ! [[ $ARG =~ ^[0-9]+$ ]] || ((ARG > 100)); then die 'canary needs a percentage, 0 to 100'; fi
     update_traffic --to-tags="canary=$ARG" ;;

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# npm run test:container: builds the project's Dockerfile for real and checks
-# the image from the outside (test-container/image.test.ts). Needs root: it
-# installs Debian's docker.io and debootstrap if they are missing and runs a
-# private dockerd, stopped by PID on exit.
+# npm run test:container [-- --local-base-images]: builds the project's
+# Dockerfile for real and checks the image from the outside
+# (test-container/image.test.ts). Needs root: it installs Debian's docker.io
+# if it is missing and runs a private dockerd, stopped by PID on exit.
 #
-# No image registry is reachable, so the base images are made here: a
-# debootstrap'd Debian plus the Node 24 binary of the `node` devDependency.
-# They are cached in $CACHE_DIR (docker save tarballs keyed by a hash of
-# their inputs), so only the first run on a machine pays for debootstrap.
+# Base images: by default the Dockerfile's own, pulled by their pinned
+# digests, as any build of the image gets them. --local-base-images makes
+# stand-ins instead, for a machine that reaches the npm registry and Debian's
+# apt mirrors but no image registry: a debootstrap'd Debian (debootstrap is
+# installed if missing) plus the Node 24 binary of the `node` devDependency.
+# They are cached in $CACHE_DIR (docker save tarballs keyed by a hash of their
+# inputs), so only the first run on a machine pays for debootstrap.
 #
-# All traffic stays on loopback: dockerd makes no bridge and touches no
-# iptables, every build and run uses the host network, and the service
-# listens on 127.0.0.1.
+# All traffic of the service stays on loopback: dockerd makes no bridge and
+# touches no iptables, every build and run uses the host network, and the
+# service listens on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,16 +24,28 @@ IMAGE=hello-cloud-run:container-test
 
 step () { printf '\n== %s\n' "$*"; }
 fail () { printf '\ncontainer test: FAIL (%s)\n' "$*"; exit 1; }
+usage () { printf 'Usage: npm run test:container [-- --local-base-images]\n'; }
 
-[ "$(id -u)" = 0 ] || fail 'it needs root, for dockerd and debootstrap'
-[ -x node_modules/node/bin/node ] || fail 'run npm ci first: the Node 24 binary comes from the node devDependency'
+LOCAL_BASE_IMAGES=false
+for arg in "$@"; do
+  case "$arg" in
+    --local-base-images) LOCAL_BASE_IMAGES=true ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; printf 'test-container/run.sh: unknown option: %s\n' "$arg" >&2; exit 2 ;;
+  esac
+done
+
+[ "$(id -u)" = 0 ] || fail 'it needs root, for dockerd'
+[ -x node_modules/node/bin/node ] || fail 'run npm ci first: the checks run on the project'"'"'s vitest and Node 24'
 
 step 'Tools'
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
-command -v debootstrap >/dev/null || missing+=(debootstrap)
-# Needed to check the Release signature of a Debian suite from a non-Debian host (Ubuntu CI runners).
-[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+if [ "$LOCAL_BASE_IMAGES" = true ]; then
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  # Needed to check the Release signature of a Debian suite from a non-Debian host (Ubuntu CI runners).
+  [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
@@ -78,51 +93,67 @@ for _ in $(seq 1 60); do "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.5; don
 "$DOCKER" info >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; fail 'dockerd did not start'; }
 echo "dockerd pid $DOCKERD_PID"
 
-step 'Local base images'
-NODE_BIN=$ROOT/node_modules/node/bin/node
-NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-# The Debian mirror this machine's apt uses, if it is a Debian machine.
-MIRROR=
-if grep -qx 'ID=debian' /etc/os-release; then
-  MIRROR=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | grep -oE 'https?://[^ ]+' | grep -v -- '-security' | head -1 || true)
-fi
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
-KEY=$( { echo "$SUITE $MIRROR v1"; sha256sum "$NODE_BIN" "$CA_BUNDLE" "$NPM_DIR/package.json" test-container/base-images/* | cut -d" " -f1; } | sha256sum | cut -c1-16)
-CACHED=$CACHE_DIR/base-images-$KEY.tar
-if [ -f "$CACHED" ]; then
-  echo "loading $CACHED"
-  "$DOCKER" load -q -i "$CACHED"
+if [ "$LOCAL_BASE_IMAGES" = true ]; then
+  step 'Base images: local stand-ins (--local-base-images)'
+  NODE_BIN=$ROOT/node_modules/node/bin/node
+  NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+  # The Debian mirror this machine's apt uses, if it is a Debian machine.
+  MIRROR=
+  if grep -qx 'ID=debian' /etc/os-release; then
+    MIRROR=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | grep -oE 'https?://[^ ]+' | grep -v -- '-security' | head -1 || true)
+  fi
+  MIRROR=${MIRROR:-http://deb.debian.org/debian}
+  KEY=$( { echo "$SUITE $MIRROR v1"; sha256sum "$NODE_BIN" "$CA_BUNDLE" "$NPM_DIR/package.json" test-container/base-images/* | cut -d" " -f1; } | sha256sum | cut -c1-16)
+  CACHED=$CACHE_DIR/base-images-$KEY.tar
+  if [ -f "$CACHED" ]; then
+    echo "loading $CACHED"
+    "$DOCKER" load -q -i "$CACHED"
+  else
+    echo "debootstrap --variant=minbase $SUITE from $MIRROR"
+    interruptible debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+      || { tail -20 "$WORK/debootstrap.log"; fail 'debootstrap failed'; }
+    rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/*
+    tar -C "$WORK/rootfs" -c . | "$DOCKER" import - local/debian-minbase:$SUITE >/dev/null
+    rm -rf "$WORK/rootfs"
+    CONTEXT=$WORK/base-context
+    mkdir -p "$CONTEXT"
+    cp "$NODE_BIN" "$CONTEXT/node"
+    cp -r "$NPM_DIR" "$CONTEXT/npm"
+    cp "$CA_BUNDLE" "$CONTEXT/ca-certificates.crt"
+    for kind in runtime build; do
+      DOCKER_BUILDKIT=0 "$DOCKER" build -q --network host -t "local/node24-$kind" \
+        -f "test-container/base-images/$kind.Dockerfile" "$CONTEXT" >/dev/null
+    done
+    rm -rf "$CONTEXT"
+    mkdir -p "$CACHE_DIR"
+    rm -f "$CACHE_DIR"/base-images-*.tar
+    "$DOCKER" save -o "$CACHED.partial" local/node24-runtime local/node24-build
+    mv "$CACHED.partial" "$CACHED"
+  fi
+  BUILD_IMAGE=local/node24-build
+  RUNTIME_IMAGE=local/node24-runtime
 else
-  echo "debootstrap --variant=minbase $SUITE from $MIRROR"
-  interruptible debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
-    || { tail -20 "$WORK/debootstrap.log"; fail 'debootstrap failed'; }
-  rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/*
-  tar -C "$WORK/rootfs" -c . | "$DOCKER" import - local/debian-minbase:$SUITE >/dev/null
-  rm -rf "$WORK/rootfs"
-  CONTEXT=$WORK/base-context
-  mkdir -p "$CONTEXT"
-  cp "$NODE_BIN" "$CONTEXT/node"
-  cp -r "$NPM_DIR" "$CONTEXT/npm"
-  cp "$CA_BUNDLE" "$CONTEXT/ca-certificates.crt"
-  for kind in runtime build; do
-    DOCKER_BUILDKIT=0 "$DOCKER" build -q --network host -t "local/node24-$kind" \
-      -f "test-container/base-images/$kind.Dockerfile" "$CONTEXT" >/dev/null
+  # The Dockerfile's defaults, pulled first so that an unreachable registry
+  # or a digest that does not resolve is named before the build starts.
+  BUILD_IMAGE=$(sed -n 's/^ARG BUILD_IMAGE=//p' Dockerfile)
+  RUNTIME_IMAGE=$(sed -n 's/^ARG RUNTIME_IMAGE=//p' Dockerfile)
+  step 'Base images: the Dockerfile'"'"'s, pulled by digest'
+  for base in "$BUILD_IMAGE" "$RUNTIME_IMAGE"; do
+    echo "$base"
+    interruptible "$DOCKER" pull -q "$base" >/dev/null ||
+      fail "could not pull $base (with no image registry in reach, use --local-base-images)"
   done
-  rm -rf "$CONTEXT"
-  mkdir -p "$CACHE_DIR"
-  rm -f "$CACHE_DIR"/base-images-*.tar
-  "$DOCKER" save -o "$CACHED.partial" local/node24-runtime local/node24-build
-  mv "$CACHED.partial" "$CACHED"
 fi
-"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' local/node24-runtime
-"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' local/node24-build
+for base in "$BUILD_IMAGE" "$RUNTIME_IMAGE"; do
+  echo "$base: $("$DOCKER" image inspect -f '{{.Size}}' "$base" | numfmt --to=iec)B"
+done
 
 step 'docker build (the project Dockerfile, legacy builder)'
 build_started=$SECONDS
 DOCKER_BUILDKIT=0 interruptible "$DOCKER" build --network host \
-  --build-arg BUILD_IMAGE=local/node24-build --build-arg RUNTIME_IMAGE=local/node24-runtime \
+  --build-arg BUILD_IMAGE="$BUILD_IMAGE" --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" \
   -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail 'docker build failed'; }
 grep -E '^(Step|Successfully)' "$WORK/build.log"
 echo "built in $((SECONDS - build_started)) s"
@@ -133,9 +164,9 @@ CONTAINER_TEST_IMAGE=$IMAGE CONTAINER_TEST_DOCKER=$DOCKER \
   interruptible npx vitest run --config test-container/vitest.config.ts || status=$?
 
 step 'Sizes'
-echo "image $IMAGE: $("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE" | numfmt --to=iec)B; runtime base: $("$DOCKER" image inspect -f '{{.Size}}' local/node24-runtime | numfmt --to=iec)B"
+echo "image $IMAGE: $("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE" | numfmt --to=iec)B; runtime base: $("$DOCKER" image inspect -f '{{.Size}}' "$RUNTIME_IMAGE" | numfmt --to=iec)B"
 echo 'layers added by the Dockerfile (newest first):'
-base_layers=$("$DOCKER" history -q --no-trunc local/node24-runtime | wc -l)
+base_layers=$("$DOCKER" history -q --no-trunc "$RUNTIME_IMAGE" | wc -l)
 "$DOCKER" history --no-trunc --format '{{.Size}}\t{{.CreatedBy}}' "$IMAGE" | head -n "-$base_layers" | cut -c1-110
 
 [ "$status" = 0 ] || fail 'see the failed checks above'

@@ -2,7 +2,8 @@ import { boolean, integer, keyValueList, list, oneOf, ratio, text, url, type Par
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
-// README's table is checked against this list by test/unit/project-files.test.ts.
+// README's table and .env.example are generated from it: after a change, run
+// `npm run docs:config` (a test fails while they are stale).
 // Any variable can also be given as an sm:// reference or through NAME_FILE
 // (src/secrets/resolve-secrets.ts).
 
@@ -62,17 +63,17 @@ export const schema = {
     'Longest event-loop delay in the last second past which requests (not probes) get 503 + Retry-After. 0 turns shedding off.'),
   // The sample upstream behind GET /upstream (src/plugins/app/upstream-client.ts).
   UPSTREAM_URL: variable<string | undefined>(url(), undefined,
-    'URL that GET /upstream calls with GET. Unset: /upstream answers 503 SVC_UPSTREAM_NOT_CONFIGURED.'),
+    'URL that `GET /upstream` calls with GET. Unset: `/upstream` answers 503 `SVC_UPSTREAM_NOT_CONFIGURED`.'),
   UPSTREAM_TIMEOUT_MS: variable(integer({ min: 1, max: 600_000 }), 2_000,
     'Per-attempt timeout. A warm upstream answers in milliseconds; 2 s catches a hung one and leaves room for a retry.'),
   UPSTREAM_RETRIES: variable(integer({ min: 0, max: 10 }), 2,
     'Retries after the first attempt (idempotent calls, retryable failures). 3 attempts in all, as Google\'s SRE book advises.'),
   UPSTREAM_DEADLINE_MS: variable(integer({ min: 1, max: 3_600_000 }), 5_000,
-    'Overall limit on one call, retries and waits included. Below DRAIN_TIMEOUT_MS, so a call in flight at SIGTERM ends in time.'),
+    'Overall limit on one call, retries and waits included. Below `DRAIN_TIMEOUT_MS`, so a call in flight at SIGTERM ends in time.'),
   UPSTREAM_MAX_CONCURRENCY: variable(integer({ min: 1, max: 10_000 }), 80,
     'Most sockets (so concurrent calls) open to the upstream; more wait. 80 = Cloud Run\'s default requests per instance.'),
   UPSTREAM_AUDIENCE: variable<string | undefined>(text(), undefined,
-    'Audience of a Google ID token sent as Authorization: Bearer (a private Cloud Run upstream: its URL). Unset: no token.'),
+    'Audience of a Google ID token sent as `Authorization: Bearer` (a private Cloud Run upstream: its URL). Unset: no token.'),
   UPSTREAM_API_KEY: variable<string | undefined>(text(), undefined,
     'Sent as x-api-key to the upstream. A secret: never logged; give sm://PROJECT/SECRET#VERSION or UPSTREAM_API_KEY_FILE.',
     { secret: true }),
@@ -88,19 +89,19 @@ export const schema = {
   OTEL_SDK_DISABLED: variable(boolean(), false,
     'Turns tracing off: no SDK is loaded, no spans, no propagation, and log lines carry no trace fields.'),
   OTEL_SERVICE_NAME: variable<string | undefined>(text(), undefined,
-    'service.name on spans. Unset: service.name in OTEL_RESOURCE_ATTRIBUTES, else K_SERVICE, else the package name.'),
+    '`service.name` on spans. Unset: `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `K_SERVICE`, else the package name.'),
   OTEL_RESOURCE_ATTRIBUTES: variable<Readonly<Record<string, string>> | undefined>(keyValueList(), undefined,
-    'Extra resource attributes, key1=value1,key2=value2 (values percent-encoded).'),
+    'Extra resource attributes, `key1=value1,key2=value2` (values percent-encoded).'),
   OTEL_TRACES_EXPORTER: variable(oneOf(TRACES_EXPORTERS), 'otlp',
-    'otlp, console or none. otlp exports only when an endpoint is set; with none, spans still drive log correlation.'),
+    '`otlp`, `console` or `none`. `otlp` exports only when an endpoint is set; with `none`, spans still drive log correlation.'),
   OTEL_EXPORTER_OTLP_ENDPOINT: variable<string | undefined>(url(), undefined,
-    'OTLP base URL; /v1/traces is appended over HTTP. Unset, with no traces endpoint either: nothing is exported.'),
+    'OTLP base URL; `/v1/traces` is appended over HTTP. Unset, with no traces endpoint either: nothing is exported.'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable<string | undefined>(url(), undefined,
-    'OTLP URL for traces, used as is. Wins over OTEL_EXPORTER_OTLP_ENDPOINT.'),
+    'OTLP URL for traces, used as is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.'),
   OTEL_EXPORTER_OTLP_PROTOCOL: variable(oneOf(OTLP_PROTOCOLS), 'http/protobuf',
-    'OTLP transport: http/protobuf, http/json or grpc.'),
+    'OTLP transport: `http/protobuf`, `http/json` or `grpc`.'),
   OTEL_TRACES_SAMPLER: variable(oneOf(TRACES_SAMPLERS), 'parentbased_traceidratio',
-    'Sampler. The default follows the caller\'s sampled flag (Cloud Run\'s traceparent) and samples new traces by ratio.'),
+    'Sampler. The default follows the caller\'s sampled flag (Cloud Run\'s `traceparent`) and samples new traces by ratio.'),
   OTEL_TRACES_SAMPLER_ARG: variable(ratio(), 1,
     'Fraction of new traces the ratio samplers keep, 0 to 1.'),
   TRACE_IGNORED_PATHS: variable(list({ pattern: /^\/\S*$/, hint: 'paths starting with /' }), Object.freeze(['/health', '/ready']) as readonly string[],

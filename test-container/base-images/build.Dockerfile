@@ -1,7 +1,7 @@
-# A local stand-in for node:24-bookworm-slim: Debian minbase, node, and the
-# host's npm. It also trusts the host's CA bundle, because this test machine
-# intercepts TLS to the npm registry; that belongs here, never in the
-# project's Dockerfile.
+# A local stand-in for node:24-bookworm-slim (npm run test:container --
+# --local-base-images): Debian minbase, node, and the host's npm. It also
+# trusts the host's CA bundle, for a machine that intercepts TLS to the npm
+# registry; that belongs here, never in the project's Dockerfile.
 FROM local/debian-minbase:bookworm
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm

@@ -1,7 +1,8 @@
-# A local stand-in for gcr.io/distroless/nodejs24-debian12, which no
-# registry here can serve: Debian minbase with node at the same path and the
-# same "nonroot" user (uid 65532). It still has a shell, which distroless
-# lacks, so the checks in image.test.ts never use one.
+# A local stand-in for gcr.io/distroless/nodejs24-debian12 (npm run
+# test:container -- --local-base-images), for a machine that reaches no image
+# registry: Debian minbase with node at the same path and the same "nonroot"
+# user (uid 65532). It still has a shell, which distroless lacks, so the
+# checks in image.test.ts never use one.
 FROM local/debian-minbase:bookworm
 COPY node /nodejs/bin/node
 RUN echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> /etc/passwd \

@@ -75,7 +75,9 @@ export async function startHarness (): Promise<Harness> {
   }
 
   const run = (script: string, args: string[] = [], extraEnv: Record<string, string> = {}) => new Promise<ScriptResult>((resolve, reject) => {
-    const child = spawn('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, 'bash', join(ROOT, script), ...args], {
+    // The script runs as the docs show it, by its path from the project's
+    // root: its mode and shebang are part of what is tested.
+    const child = spawn('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, script, ...args], {
       cwd: ROOT,
       env: { ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,10 +94,14 @@ export async function startHarness (): Promise<Harness> {
   return { fake, run }
 }
 
-/** Runs a script with bash and only the given environment: no namespace, no fake. */
+/**
+ * Runs a script as the docs show it (`deploy/build.sh …`, from the project's
+ * root, through its shebang) with only the given environment: no namespace,
+ * no fake.
+ */
 export function runPlain (script: string, args: string[], env: Record<string, string>): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/bash', [join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(script, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })

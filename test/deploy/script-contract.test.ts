@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -34,6 +34,8 @@ describe('every deploy script', () => {
 
   it.each(SCRIPTS)('when %s finds no gcloud on PATH, then it says how to install it', async (script) => {
     const dir = await tempDir()
+    // A machine with bash (the shebang finds it through PATH) and no gcloud.
+    await symlink('/bin/bash', join(dir, 'bash'))
     const args = script.endsWith('traffic.sh') ? ['promote'] : /deploy\.sh|replace\.sh/.test(script) ? ['--image', IMAGE] : []
     const result = await runPlain(script, args, { PATH: dir, PROJECT_ID: PROJECT })
     expect(result.stderr).toBe('error: gcloud not found on PATH. Install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install\n')

@@ -4,18 +4,27 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { machineEnv, machineNode } from '../helpers/machine-node.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const OLD_NAME = 'hello-cloud-run'
-// The copy runs its own suite, which contains this file: don't recurse.
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string, version: string }
+// The name this project has now: the template's, or a fork's after its rename.
+const CURRENT_NAME = PKG.name
+const NEW_NAME = ['orders-api', 'payments-api'].find((name) => !name.includes(CURRENT_NAME) && !CURRENT_NAME.includes(name)) ?? 'billing-api'
+// The outer run renames a copy and runs the copy's whole npm test, which
+// contains this file; in there, everything runs but that last step.
 const NESTED = process.env.NEW_SERVICE_COPY === '1'
+// The README runs the rename before `npm ci`: on the machine's own node.
+const MACHINE_NODE = machineNode()
 
-/** A fresh fork: the project's files as git sees them (tracked and new), committed to a new repository, sharing node_modules. */
-function copyProject (): string {
+/** A fresh clone before `npm ci`: the project's files as git sees them (tracked and new), committed to a new repository, no node_modules. */
+function cloneProject (): string {
   const copy = mkdtempSync(join(tmpdir(), 'new-service-'))
   onTestFinished(() => rmSync(copy, { recursive: true, force: true }))
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
-    .split('\0').filter((file) => file !== '')
+    // In a clone this test made, node_modules is a symlink, which .gitignore's
+    // `node_modules/` (folders only) does not hide.
+    .split('\0').filter((file) => file !== '' && file !== 'node_modules')
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true })
     cpSync(join(ROOT, file), join(copy, file))
@@ -25,53 +34,84 @@ function copyProject (): string {
   git('init', '-q')
   git('add', '-A')
   git('commit', '-qm', 'fork')
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
   return copy
 }
 
-function runNewService (cwd: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['scripts/new-service.ts', ...args], { cwd, encoding: 'utf8' })
+/** The README's command, in a newcomer's shell: the machine's own npm and node. */
+function npmRunNewService (cwd: string, ...args: string[]) {
+  return spawnSync('npm', ['run', 'new-service', '--', ...args], { cwd, env: machineEnv(), encoding: 'utf8' })
 }
 
-function filesNaming (cwd: string, name: string): string {
+/** What the script itself printed, after npm's "> name@version new-service" banner. */
+function scriptOutput (stdout: string): string {
+  return stdout.replace(/^\n> .+\n> .+\n\n/, '')
+}
+
+function filesNaming (cwd: string, name: string): string[] {
   const result = spawnSync('grep', ['-rIl', '--exclude-dir=node_modules', '--exclude-dir=.git', name, '.'], { cwd, encoding: 'utf8' })
-  return result.stdout.trim()
+  return result.stdout.split('\n').filter((line) => line !== '').map((line) => line.replace(/^\.\//, '')).sort()
 }
 
-describe.skipIf(NESTED)('npm run new-service', () => {
-  it.each([
-    ['Orders', 'use lowercase letters, digits and hyphens, start with a letter, and do not end with a hyphen'],
-    ['1orders', 'start with a letter'],
-    ['orders-', 'do not end with a hyphen'],
-    ['orders_api', 'use lowercase letters, digits and hyphens'],
-    [`o${'a'.repeat(49)}`, 'is 50 characters long; Cloud Run service names have at most 49.'],
-  ])('when the name is %j, then it refuses with a clear message and changes nothing', (name, reason) => {
-    const result = runNewService(ROOT, name)
-    expect(result.status).toBe(2)
-    expect(result.stderr).toContain(reason)
-    expect(result.stdout).toBe('')
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name).toBe(OLD_NAME)
+/** The paths the README's "Start your own service" says the rename changes: the backticked ones in its list. */
+function pathsTheReadmeNames (readme: string, cwd: string): string[] {
+  const list = /^It replaces the current name wherever it appears, which today means:\n\n((?:- .*\n(?: {2}.*\n)*)+)/m.exec(readme)?.[1] ?? ''
+  return [...list.matchAll(/`([^`\s]+)`/g)].map(([, path]) => path ?? '').filter((path) => spawnSync('test', ['-e', join(cwd, path)]).status === 0)
+}
+
+describe(`npm run new-service, on the machine's own node (v${MACHINE_NODE.major})`, () => {
+  it('when the machine runs npm, then its node is one the README promises to work with, not the project\'s', () => {
+    expect(MACHINE_NODE.major).toBeGreaterThanOrEqual(18)
+    expect(MACHINE_NODE.path).not.toContain('node_modules')
   })
 
-  it('when run on a fresh copy, then no trace of the old name remains, the greeting is untouched, a second run is a no-op, and the copy passes its own test suite', () => {
-    const copy = copyProject()
-    const first = runNewService(copy, 'orders-api')
-    expect(first.status).toBe(0)
-    expect(first.stdout).toMatch(/^Renamed hello-cloud-run to orders-api in \d+ files:\n/)
-    expect(first.stdout).toContain('  package.json\n')
-    expect(first.stdout).toContain('  src/config/service-identity.ts\n')
-    expect(first.stdout).toContain('  README.md\n')
+  it.each([
+    ['Orders', '"Orders" is not a valid Cloud Run service name: use lowercase letters, digits and hyphens, start with a letter, and do not end with a hyphen.\n'],
+    ['1orders', '"1orders" is not a valid Cloud Run service name: use lowercase letters, digits and hyphens, start with a letter, and do not end with a hyphen.\n'],
+    ['orders-', '"orders-" is not a valid Cloud Run service name: use lowercase letters, digits and hyphens, start with a letter, and do not end with a hyphen.\n'],
+    ['orders_api', '"orders_api" is not a valid Cloud Run service name: use lowercase letters, digits and hyphens, start with a letter, and do not end with a hyphen.\n'],
+    [`o${'a'.repeat(49)}`, `"o${'a'.repeat(49)}" is 50 characters long; Cloud Run service names have at most 49.\n`],
+    ['', 'Usage: npm run new-service -- <name>\n'],
+  ])('when the name is %j, then it refuses with exit code 2 and one line that says why, and changes nothing', (name, message) => {
+    const result = spawnSync(MACHINE_NODE.path, ['scripts/new-service.mjs', ...(name === '' ? [] : [name])], { cwd: ROOT, env: machineEnv(), encoding: 'utf8' })
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toStrictEqual({ status: 2, stdout: '', stderr: message })
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))).toMatchObject({ name: CURRENT_NAME })
+  })
 
-    expect(filesNaming(copy, OLD_NAME)).toBe('')
-    expect(readFileSync(join(copy, 'README.md'), 'utf8').split('\n')[0]).toBe('# orders-api')
-    expect(readFileSync(join(copy, 'src/config/service-identity.ts'), 'utf8')).toContain("export const PACKAGE_NAME = 'orders-api'")
-    expect(readFileSync(join(copy, 'src/routes/hello.ts'), 'utf8')).toContain('Hello from Cloud Run! Host: ')
+  it('when npm run new-service gets no name, then npm exits 2 and shows the usage', () => {
+    const result = npmRunNewService(ROOT)
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('Usage: npm run new-service -- <name>\n')
+  })
 
-    const second = runNewService(copy, 'orders-api')
-    expect(second.status).toBe(0)
-    expect(second.stdout).toBe('The service is already named orders-api; nothing to do.\n')
+  it(`when a fresh clone runs "npm run new-service -- ${NEW_NAME}" before npm ci, then no trace of the old name remains, it changed exactly what the README says, a second run is a no-op${NESTED ? '' : ', and the renamed clone passes npm ci && npm test'}`, () => {
+    const clone = cloneProject()
+    const naming = filesNaming(clone, CURRENT_NAME)
 
-    const suite = spawnSync('npm', ['test'], { cwd: copy, encoding: 'utf8', env: { ...process.env, NEW_SERVICE_COPY: '1' } })
-    expect(suite.status, `the renamed copy's npm test failed:\n${suite.stdout.slice(-4_000)}\n${suite.stderr.slice(-2_000)}`).toBe(0)
-  }, 600_000)
+    const first = npmRunNewService(clone, NEW_NAME)
+
+    expect(first.status, first.stderr).toBe(0)
+    expect(scriptOutput(first.stdout)).toBe(`Renamed ${CURRENT_NAME} to ${NEW_NAME} in ${naming.length} files:\n${naming.map((file) => `  ${file}\n`).join('')}` +
+      'Next: review with `git diff`, then `npm ci && npm test`.\n')
+    expect(filesNaming(clone, CURRENT_NAME)).toStrictEqual([])
+    expect(readFileSync(join(clone, 'README.md'), 'utf8').split('\n')[0]).toBe(`# ${NEW_NAME}`)
+    expect(readFileSync(join(clone, 'src/routes/hello.ts'), 'utf8')).toContain('Hello from Cloud Run! Host: ')
+
+    // The README's list of what changes, against what did.
+    const named = pathsTheReadmeNames(readFileSync(join(ROOT, 'README.md'), 'utf8'), clone)
+    const coveredBy = (file: string) => named.filter((path) => path.endsWith('/') ? file.startsWith(path) : file === path)
+    expect(naming.filter((file) => coveredBy(file).length === 0)).toStrictEqual([])
+    expect(named.filter((path) => !naming.some((file) => coveredBy(file).includes(path)))).toStrictEqual([])
+    expect(named).toEqual(expect.arrayContaining(['package.json', 'deploy/config.env']))
+    expect(naming).not.toContain('deploy/service.yaml')
+
+    const second = npmRunNewService(clone, NEW_NAME)
+    expect(second.status, second.stderr).toBe(0)
+    expect(scriptOutput(second.stdout)).toBe(`The service is already named ${NEW_NAME}; nothing to do.\n`)
+
+    if (NESTED) return
+    // `npm ci` would fetch the same locked packages again; the project's own stand in for them.
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'))
+    const suite = spawnSync('npm', ['test'], { cwd: clone, encoding: 'utf8', env: { ...process.env, ...machineEnv(), NEW_SERVICE_COPY: '1' } })
+    expect(suite.status, `the renamed clone's npm test failed:\n${suite.stdout.slice(-4_000)}\n${suite.stderr.slice(-2_000)}`).toBe(0)
+  }, 900_000)
 })
