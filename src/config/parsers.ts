@@ -46,6 +46,23 @@ export function text ({ pattern, hint }: { pattern?: RegExp, hint?: string } = {
   }
 }
 
+/**
+ * A value sent as an HTTP header, such as an API key: RFC 9110 field-value
+ * characters only (no control characters or line breaks; Node refuses the
+ * header otherwise, on every request), and no spaces at either end, which a
+ * header cannot carry. Checked at boot, so a bad secret stops the revision
+ * rather than failing every call.
+ */
+export function headerValue (): Parser<string> {
+  return (raw) => {
+    if (!/^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/.test(raw)) {
+      throw new Error('must be a valid HTTP header value: printable characters, no line breaks, no spaces at either end. ' +
+        `Store it without a trailing newline: printf %s "$VALUE" | gcloud secrets versions add SECRET --data-file=-, got ${JSON.stringify(raw)}`)
+    }
+    return raw
+  }
+}
+
 /** An absolute URL, kept as the string given (a URL object would make the frozen config mutable). */
 export function url ({ protocols = ['http:', 'https:'] }: { protocols?: string[] } = {}): Parser<string> {
   return (raw) => {

@@ -1,4 +1,4 @@
-import { boolean, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
+import { boolean, headerValue, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -74,7 +74,7 @@ export const schema = {
     'Most sockets (so concurrent calls) open to the upstream; more wait. 80 = Cloud Run\'s default requests per instance.'),
   UPSTREAM_AUDIENCE: variable<string | undefined>(text(), undefined,
     'Audience of a Google ID token sent as `Authorization: Bearer` (a private Cloud Run upstream: its URL). Unset: no token.'),
-  UPSTREAM_API_KEY: variable<string | undefined>(text(), undefined,
+  UPSTREAM_API_KEY: variable<string | undefined>(headerValue(), undefined,
     'Sent as x-api-key to the upstream. A secret: never logged; give sm://PROJECT/SECRET#VERSION or UPSTREAM_API_KEY_FILE.',
     { secret: true }),
   // Circuit breakers, one per outbound dependency (opossum's option names).

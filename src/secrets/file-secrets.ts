@@ -6,10 +6,18 @@ import { readFile } from 'node:fs/promises'
 
 export const FILE_SUFFIX = '_FILE'
 
-/** The file's contents, less one trailing newline (what `echo` and most editors add). */
+/**
+ * A secret's value less one trailing newline: what `echo` and most editors
+ * add, and what `echo key | gcloud secrets versions add … --data-file=-`
+ * stores. Files and Secret Manager versions are read the same way.
+ */
+export function withoutTrailingNewline (value: string): string {
+  return value.endsWith('\r\n') ? value.slice(0, -2) : value.endsWith('\n') ? value.slice(0, -1) : value
+}
+
+/** The file's contents, less one trailing newline. */
 export async function readSecretFile (path: string): Promise<string> {
-  const contents = await readFile(path, 'utf8')
-  return contents.endsWith('\r\n') ? contents.slice(0, -2) : contents.endsWith('\n') ? contents.slice(0, -1) : contents
+  return withoutTrailingNewline(await readFile(path, 'utf8'))
 }
 
 /** What to tell the operator when a secret file cannot be read, by Node's error code. */

@@ -1,7 +1,7 @@
 import { schema } from '../config/schema.ts'
 import { errors } from '../errors/catalogue.ts'
 import { ServiceError } from '../errors/service-error.ts'
-import { FILE_SUFFIX, fileFix, readSecretFile } from './file-secrets.ts'
+import { FILE_SUFFIX, fileFix, readSecretFile, withoutTrailingNewline } from './file-secrets.ts'
 import { fixFor } from './fix-advice.ts'
 import { isSecretReference, parseSecretReference, type SecretReference } from './reference.ts'
 import { AccessFailure, createSecretManager, type AccessPolicy } from './secret-manager.ts'
@@ -125,7 +125,7 @@ export async function resolveSecrets (env: Env, { policy }: ResolveOptions = {})
     const result = accessResults[index]
     const { resourceName } = reference as SecretReference
     if (result?.status === 'fulfilled') {
-      resolved[variable] = result.value.toString('utf8')
+      resolved[variable] = withoutTrailingNewline(result.value.toString('utf8'))
       values.push(resolved[variable])
     } else {
       const failure = result?.reason instanceof AccessFailure ? result.reason : new AccessFailure('UNKNOWN', 1, String(result?.reason))

@@ -6,6 +6,7 @@ import { status } from '@grpc/grpc-js'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { spawnServer, startServerProcess } from '../helpers/spawn-server.ts'
 import { startFakeSecretManager } from '../helpers/fake-secret-manager.ts'
+import { startFakeUpstream } from '../helpers/fake-upstream.ts'
 
 const PINNED = 'projects/my-project/secrets/api-key/versions/3'
 const MODULE_REPORTER = 'test/fixtures/server-reporting-modules.ts'
@@ -40,6 +41,34 @@ describe('the server process with secrets', () => {
     expect(await getStatus(server.port, '/ready')).toBe(200)
     expect(await server.waitForLog((line) => line.message === 'modules loaded')).toMatchObject({ secretManagerLoaded: true })
     expect(server.stdout()).not.toContain('boot-value-1234')
+  })
+
+  it('when a secret version holds a trailing newline (echo key | gcloud secrets versions add … --data-file=-), then it is trimmed as a mounted file\'s is, and the upstream gets the key', async () => {
+    const sm = await fake()
+    sm.on(PINNED, { value: 'echoed-api-key-1234\n' })
+    const upstream = await startFakeUpstream([{ status: 200, body: { ok: true } }])
+    const server = await startServerProcess({ SECRET_MANAGER_EMULATOR_HOST: sm.host, UPSTREAM_API_KEY: 'sm://my-project/api-key#3', UPSTREAM_URL: upstream.url })
+    expect(await getStatus(server.port, '/upstream')).toBe(200)
+    expect(upstream.requests.map((request) => request.headers['x-api-key'])).toStrictEqual(['echoed-api-key-1234'])
+  })
+
+  it.each([
+    ['a line break inside it', 'PLANTED-first\nPLANTED-second'],
+    ['two trailing newlines', 'PLANTED-echoed-twice\n\n'],
+    ['a control character', 'PLANTED-with-\u0007-bell'],
+  ])('when a secret meant for a header holds %s, then the boot stops with one CRITICAL line naming the variable and the fix, and no part of the value', async (_kind, value) => {
+    const sm = await fake()
+    sm.on(PINNED, { value })
+    const server = spawnServer({ PORT: '0', HOST: '127.0.0.1', SECRET_MANAGER_EMULATOR_HOST: sm.host, UPSTREAM_API_KEY: 'sm://my-project/api-key#3' })
+    expect(await server.exited).toBe(1)
+    expect(server.logs()).toMatchObject([{
+      severity: 'CRITICAL',
+      code: 'SVC_CONFIG_INVALID',
+      problems: [{ variable: 'UPSTREAM_API_KEY' }],
+      message: 'Invalid configuration: UPSTREAM_API_KEY must be a valid HTTP header value: printable characters, no line breaks, no spaces at either end. ' +
+        'Store it without a trailing newline: printf %s "$VALUE" | gcloud secrets versions add SECRET --data-file=- (the value is a secret, so it is not shown)',
+    }])
+    expect(server.stdout()).not.toContain('PLANTED')
   })
 
   it('when no variable holds a reference, then the Secret Manager client is never loaded', async () => {
