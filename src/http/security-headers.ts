@@ -10,9 +10,15 @@ import helmet, { type HelmetOptions } from 'helmet'
 // for every response, including those written outside Fastify
 // (src/http/error-response.ts). See helmetjs/helmet#430 for the same idea.
 
-/** This is an API, not a page: the CSP forbids everything, which is right for JSON and plain text. */
+/**
+ * This is an API, not a page, so the policy is the OWASP REST Security Cheat
+ * Sheet's: the CSP forbids everything, and nothing may frame a response.
+ * helmet's defaults for HTML pages (script-src, style-src and the rest) are
+ * not merged in (useDefaults: false).
+ */
 const HELMET_OPTIONS: Readonly<HelmetOptions> = {
-  contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  xFrameOptions: { action: 'deny' },
   // Cloud Run serves only HTTPS on its URLs, so HSTS is safe to send.
   strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
 }
