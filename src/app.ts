@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyReply, type FastifyBaseLogger } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyBaseLogger } from 'fastify'
 import type { Config } from './config/load-config.ts'
 import { toErrorResponse } from './errors/classify.ts'
 import { createMetadataServer, type MetadataServer } from './gcp/metadata-server.ts'
@@ -6,6 +6,7 @@ import { createProjectIdResolver, type ProjectIdResolver } from './gcp/project-i
 import { createClientErrorHandler } from './http/client-errors.ts'
 import { createHttpServer } from './http/http-server.ts'
 import { createSecurityHeaders } from './http/security-headers.ts'
+import type { SpanStarter } from './telemetry/unrecorded-tracer.ts'
 import { capLoggedField } from './logging/field-limit.ts'
 import tracing from './plugins/external/tracing.ts'
 import helmet from './plugins/external/helmet.ts'
@@ -25,8 +26,8 @@ export interface AppDependencies {
   metadata?: MetadataServer
   /** The project named in log lines' trace field; shared with the logger's mixin. */
   projectId?: ProjectIdResolver
-  /** @fastify/otel's plugin from the tracing SDK; absent when tracing is off. */
-  fastifyOtel?: FastifyPluginCallback
+  /** Starts each request's SERVER span (from the tracing SDK); absent when tracing is off. */
+  serverSpans?: SpanStarter
   /** Extra routes, registered last. Tests use it for slow or failing routes. */
   routes?: FastifyPluginAsync[]
 }
@@ -63,7 +64,9 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
 
   // The folders show the order things start in: external plugins, then the
   // app's own plugins, then routes.
-  if (deps.fastifyOtel !== undefined) await app.register(tracing, { fastifyOtel: deps.fastifyOtel })
+  if (deps.serverSpans !== undefined) {
+    await app.register(tracing, { tracer: deps.serverSpans, ignoredPaths: config.TRACE_IGNORED_PATHS, trustedHops: config.TRUST_PROXY_HOPS })
+  }
   await app.register(helmet, { headers: securityHeaders })
   await app.register(lifecycle)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })

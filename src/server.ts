@@ -66,7 +66,7 @@ async function boot (routes: FastifyPluginAsync[], secretValues: Set<string>, st
   const telemetry = await startTelemetry(config, { logger, metadata })
   // Loaded only now, so that the SDK above instruments http, undici and Fastify.
   const { buildApp } = await import('./app.ts')
-  const app = await buildApp(config, { logger, metadata, projectId, fastifyOtel: telemetry.fastifyPlugin, routes })
+  const app = await buildApp(config, { logger, metadata, projectId, serverSpans: telemetry.serverSpans, routes })
 
   const { onSignal, onFatal } = createShutdown({
     app,

@@ -1,16 +1,17 @@
-import type { FastifyBaseLogger, FastifyPluginCallback } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/load-config.ts'
 import type { MetadataServer } from '../gcp/metadata-server.ts'
+import type { SpanStarter } from './unrecorded-tracer.ts'
 
-// OpenTelemetry traces. server.ts calls startTelemetry before it loads the app,
-// so that http, undici and Fastify are instrumented from their first use.
+// OpenTelemetry traces. server.ts calls startTelemetry before it loads the
+// app, so that outbound calls are traced from the first one.
 
 export interface Telemetry {
   readonly enabled: boolean
   /** Where spans are exported (URL or exporter name); undefined when nowhere. */
   readonly exportsTo: string | undefined
-  /** @fastify/otel's plugin, registered first by buildApp; undefined when tracing is off. */
-  readonly fastifyPlugin: FastifyPluginCallback | undefined
+  /** What starts each request's SERVER span (src/plugins/external/tracing.ts); undefined when tracing is off. */
+  readonly serverSpans: SpanStarter | undefined
   /** Exports every finished span now. */
   forceFlush: () => Promise<void>
   /** Flushes, then stops the SDK. */
@@ -20,7 +21,7 @@ export interface Telemetry {
 const DISABLED: Telemetry = {
   enabled: false,
   exportsTo: undefined,
-  fastifyPlugin: undefined,
+  serverSpans: undefined,
   forceFlush: async () => {},
   shutdown: async () => {},
 }

@@ -1,16 +1,15 @@
 import { context, propagation } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
-import type { FastifyPluginCallback } from 'fastify'
 import { onTestFinished } from 'vitest'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createPropagator } from '../../src/telemetry/cloud-trace-propagator.ts'
-import { createFastifyInstrumentation } from '../../src/telemetry/fastify-instrumentation.ts'
 import { createSampler } from '../../src/telemetry/sampler.ts'
+import type { SpanStarter } from '../../src/telemetry/unrecorded-tracer.ts'
 
 export interface TestTracing {
-  /** Pass to buildTestApp as deps.fastifyOtel. */
-  fastifyOtel: FastifyPluginCallback
+  /** Pass to buildTestApp as deps.serverSpans. */
+  serverSpans: SpanStarter
   /** Spans finished so far, in the order they ended. */
   spans: () => ReadableSpan[]
 }
@@ -18,11 +17,10 @@ export interface TestTracing {
 let globalsRegistered = false
 
 /**
- * The production tracing parts that work without patching Node's http
- * module: the propagator, the sampler and @fastify/otel, with spans kept in
- * memory. app.inject does not go through Node's http server, so here
- * @fastify/otel's request span is the server span; test/process/tracing.test.ts
- * covers the real process with instrumentation-http in front.
+ * The production tracing parts, with an exporter that keeps spans in
+ * memory: the propagator, the sampler and a recording tracer, as
+ * src/telemetry/tracing-sdk.ts assembles them when spans are exported.
+ * test/process/tracing.test.ts covers the real process and a real collector.
  */
 export function useTestTracing (env: Record<string, string> = {}): TestTracing {
   if (!globalsRegistered) {
@@ -34,11 +32,6 @@ export function useTestTracing (env: Record<string, string> = {}): TestTracing {
   const config = loadConfig(env)
   const exporter = new InMemorySpanExporter()
   const provider = new TracerProvider({ sampler: createSampler(config), spanProcessors: [new SimpleSpanProcessor({ exporter })] })
-  const instrumentation = createFastifyInstrumentation(config)
-  instrumentation.setTracerProvider(provider)
-  onTestFinished(async () => {
-    instrumentation.disable()
-    await provider.shutdown()
-  })
-  return { fastifyOtel: instrumentation.plugin(), spans: () => exporter.getFinishedSpans() }
+  onTestFinished(() => provider.shutdown())
+  return { serverSpans: provider.getTracer('test'), spans: () => exporter.getFinishedSpans() }
 }

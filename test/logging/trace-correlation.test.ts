@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SpanKind } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { buildTestApp } from '../helpers/test-app.ts'
 import { startHttpServer } from '../helpers/http.ts'
@@ -7,9 +8,10 @@ import { createMetadataServer } from '../../src/gcp/metadata-server.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 
 // Log lines carry the trace fields of the span active where they are written
-// (the logger's mixin). These tests run the production propagator, sampler
-// and @fastify/otel over app.inject; test/process/tracing.test.ts checks the
-// same against the real process and its exported spans.
+// (the logger's mixin), and the request line those of the request's server
+// span. These tests run the production propagator, sampler and server span
+// over app.inject; test/process/tracing.test.ts checks the same against the
+// real process and its exported spans.
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`
@@ -19,14 +21,14 @@ function logLinesWithTrace (lines: Array<Record<string, unknown>>) {
 }
 
 function requestSpan (spans: ReadableSpan[]): ReadableSpan | undefined {
-  return spans.find((span) => span.name === 'request')
+  return spans.find((span) => span.kind === SpanKind.SERVER)
 }
 
 describe('log-trace correlation', () => {
   it('when a request carries a W3C traceparent, then every line logged for it names that trace and a span of the request', async () => {
     const tracing = useTestTracing()
     const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, {
-      fastifyOtel: tracing.fastifyOtel,
+      serverSpans: tracing.serverSpans,
       routes: [async (instance) => {
         instance.get('/work', async (request) => { request.log.info('doing work'); return 'done' })
       }],
@@ -38,8 +40,7 @@ describe('log-trace correlation', () => {
     // The request's span continues the caller's: same trace, the caller's span as parent.
     expect(requestSpan(spans)?.spanContext().traceId).toBe(TRACE_ID)
     expect(requestSpan(spans)?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7')
-    const handlerSpan = spans.find((span) => span.name.startsWith('handler'))
-    expect(lines[0]?.['logging.googleapis.com/spanId']).toBe(handlerSpan?.spanContext().spanId)
+    expect(lines[0]?.['logging.googleapis.com/spanId']).toBe(requestSpan(spans)?.spanContext().spanId)
     for (const line of lines) {
       expect(line).toMatchObject({
         'logging.googleapis.com/trace': `projects/my-project/traces/${TRACE_ID}`,
@@ -52,7 +53,7 @@ describe('log-trace correlation', () => {
 
   it('when a request carries X-Cloud-Trace-Context, then its decimal span ID becomes the parent, as 16 hex digits', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     // 12345678901234567890 = 0xab54a98ceb1f0ad2
     await app.inject({ method: 'GET', url: '/', headers: { 'x-cloud-trace-context': `${TRACE_ID.toUpperCase()}/12345678901234567890;o=1` } })
     const span = requestSpan(tracing.spans())
@@ -66,7 +67,7 @@ describe('log-trace correlation', () => {
 
   it('when the caller did not sample the trace, then nothing is recorded and the lines say trace_sampled false', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     await app.inject({ method: 'GET', url: '/', headers: { 'x-cloud-trace-context': `${TRACE_ID}/12345678901234567890;o=0` } })
     expect(tracing.spans()).toStrictEqual([])
     expect(logLinesWithTrace(logs.lines())[0]).toMatchObject({
@@ -77,7 +78,7 @@ describe('log-trace correlation', () => {
 
   it('when both headers are present, then traceparent wins', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     await app.inject({
       method: 'GET',
       url: '/',
@@ -98,7 +99,7 @@ describe('log-trace correlation', () => {
       response.end('project-from-metadata')
     })
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
     for (let i = 0; i < 3; i++) {
       await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     }
@@ -112,7 +113,7 @@ describe('log-trace correlation', () => {
     const metadata = createMetadataServer(loadConfig({}))
     await expect(metadata.get('project/project-id')).resolves.toBeUndefined()
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({}, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({}, { serverSpans: tracing.serverSpans })
     await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     const [line] = logLinesWithTrace(logs.lines())
     expect(line?.['logging.googleapis.com/trace']).toBeUndefined()
@@ -127,7 +128,7 @@ describe('log-trace correlation', () => {
       response.end(calls === 1 ? 'unavailable' : 'second-try-project')
     })
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { fastifyOtel: tracing.fastifyOtel })
+    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
     const first = await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     expect(first.statusCode).toBe(200)
     await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })

@@ -4,8 +4,8 @@ import { startServerProcess } from '../helpers/spawn-server.ts'
 import { startHttpServer } from '../helpers/http.ts'
 import { startOtlpReceiver, type ExportedSpan } from '../helpers/otlp-receiver.ts'
 
-// The real server process, its real SDK (instrumentation-http, @fastify/otel,
-// batch export) and a real OTLP/HTTP receiver on loopback.
+// The real server process, its real SDK (the server span, undici's
+// instrumentation, batch export) and a real OTLP/HTTP receiver on loopback.
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
 const CALLER_SPAN_ID = 'b7ad6b7169203331'
@@ -71,19 +71,16 @@ describe('traces from the server process', () => {
       expect(request.receivedAtMs).toBeLessThan(exitedAtMs)
     }
     const spans = receiver.spans()
-    // /health is not traced: every span belongs to the one request.
-    expect(new Set(spans.map((span) => span.traceId))).toStrictEqual(new Set([TRACE_ID]))
-    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
+    // /health is not traced: the one span is the request's server span.
+    expect(spans).toHaveLength(1)
+    const serverSpan = spans[0]
     expect(serverSpan).toMatchObject({
       traceId: TRACE_ID,
       parentSpanId: CALLER_SPAN_ID,
       name: 'GET /',
-      attributes: { 'http.request.method': 'GET', 'http.route': '/', 'http.response.status_code': 200 },
+      kind: SPAN_KIND_SERVER,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/', 'url.path': '/', 'http.response.status_code': 200 },
     })
-    // @fastify/otel's spans hang below the server span.
-    const fastifyRequestSpan = spans.find((span) => span.name === 'request')
-    expect(fastifyRequestSpan?.parentSpanId).toBe(serverSpan?.spanId)
-    expect(spans.find((span) => span.name.startsWith('handler'))?.parentSpanId).toBe(fastifyRequestSpan?.spanId)
 
     expect(serverSpan?.resource).toMatchObject({
       'service.name': 'hello',
@@ -131,7 +128,7 @@ describe('traces from the server process', () => {
     expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
   })
 
-  it('when GET /upstream calls through the outbound client, then its client span is a child of the request\'s spans and the upstream receives its traceparent', async () => {
+  it('when GET /upstream calls through the outbound client, then its client span is a child of the server span named after the route, and the upstream receives its traceparent', async () => {
     const receiver = await startOtlpReceiver()
     const received: Array<string | undefined> = []
     const upstream = await startHttpServer((request, response) => {
@@ -152,9 +149,9 @@ describe('traces from the server process', () => {
     const [clientSpan] = clientSpans
     expect(clientSpan).toMatchObject({ traceId: TRACE_ID, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } })
     expect(received).toStrictEqual([`00-${TRACE_ID}-${clientSpan?.spanId}-01`])
-    const ancestors = ancestorIds(spans, clientSpan)
-    expect(ancestors).toContain(spans.find((span) => span.kind === SPAN_KIND_SERVER)?.spanId)
-    expect(ancestors.at(-1)).toBe(CALLER_SPAN_ID)
+    const serverSpan = spans.find((span) => span.kind === SPAN_KIND_SERVER)
+    expect(serverSpan).toMatchObject({ name: 'GET /upstream', parentSpanId: CALLER_SPAN_ID, attributes: { 'http.route': '/upstream' } })
+    expect(ancestorIds(spans, clientSpan)).toStrictEqual([serverSpan?.spanId, CALLER_SPAN_ID])
   })
 
   it('when the metadata server never answers, then the boot does not wait for it and spans still reach the collector on SIGTERM', async () => {
@@ -187,16 +184,28 @@ describe('traces from the server process', () => {
     expect(receiver.requests[0]?.body.includes(Buffer.from(spanId, 'hex'))).toBe(true)
   })
 
-  it('when no endpoint is configured, then nothing is exported and nothing is printed, yet the logs still follow the caller\'s trace', async () => {
-    const server = await startServerProcess({ GOOGLE_CLOUD_PROJECT: 'my-project' })
+  it('when no endpoint is configured, then nothing is exported and nothing is printed, yet the logs follow the caller\'s trace and outbound calls carry it on', async () => {
+    const received: Array<string | undefined> = []
+    const upstream = await startHttpServer((request, response) => {
+      received.push(request.headers.traceparent as string | undefined)
+      response.end('ok')
+    })
+    const server = await startServerProcess({ GOOGLE_CLOUD_PROJECT: 'my-project' }, 'test/fixtures/server-with-slow-route.ts')
     await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
+    await get(server.port, `/relay?url=${encodeURIComponent(`${upstream.url}/thing`)}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-00` })
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
     expect(server.logs().find((line) => line.message === 'hello-cloud-run ready')).toMatchObject({ tracing: 'on, not exported' })
-    expect(server.logs().find((line) => line.message === 'GET / 200')).toMatchObject({
+    const greetingLine = server.logs().find((line) => line.message === 'GET / 200')
+    expect(greetingLine).toMatchObject({
       'logging.googleapis.com/trace': `projects/my-project/traces/${TRACE_ID}`,
       'logging.googleapis.com/spanId': expect.stringMatching(/^[\da-f]{16}$/),
+      'logging.googleapis.com/trace_sampled': true,
     })
+    expect(greetingLine?.['logging.googleapis.com/spanId']).not.toBe(CALLER_SPAN_ID)
+    // The caller did not sample this one, and neither does the service: the flag goes on as 00.
+    expect(received).toStrictEqual([expect.stringMatching(new RegExp(`^00-${TRACE_ID}-[\\da-f]{16}-00$`))])
+    expect(server.logs().find((line) => String(line.message).startsWith('GET /relay'))).toMatchObject({ 'logging.googleapis.com/trace_sampled': false })
     expect(server.logs().filter((line) => line.severity !== 'INFO')).toStrictEqual([])
     expect(server.stderr()).toBe('')
   })
