@@ -62,10 +62,11 @@ export interface TraceCorrelation {
 }
 
 /**
- * The trace fields for the span active where the line is written: the span
- * that @opentelemetry/instrumentation-http or @fastify/otel started for the
- * request (or any child of it). This is the one place log lines get trace
- * fields. With OTEL_SDK_DISABLED there is no active span, and so none.
+ * The trace fields for the span active where the line is written: the
+ * request's server span (src/plugins/external/tracing.ts) or any span made
+ * under it. Every line but the request line gets its trace fields here; the
+ * request line takes them from the server span itself (request-line.ts).
+ * With OTEL_SDK_DISABLED there is no active span, and so none.
  */
 function activeSpanFields (correlation: TraceCorrelation | undefined): Record<string, unknown> | undefined {
   const spanContext = trace.getActiveSpan()?.spanContext()
@@ -84,9 +85,8 @@ export interface LoggerInputs {
   secretValues?: Iterable<string>
 }
 
-export function cloudLoggingOptions (config: Config, { correlation, secretValues = [] }: LoggerInputs = {}): LoggerOptions {
+function cloudLoggingOptions (config: Config, correlation: TraceCorrelation | undefined, censor: ((line: string) => string) | undefined): LoggerOptions {
   const serviceContext = { service: config.serviceName, version: config.serviceVersion }
-  const censor = createCensor(secretValues)
   return {
     level: config.LOG_LEVEL,
     messageKey: 'message',
@@ -127,8 +127,9 @@ export function formatDropNotice (droppedLines: number): string {
  * (`npm run dev`), since pretty printing runs in a worker thread and has no
  * place in production.
  */
-export function createLogger (config: Config, { destination, ...inputs }: LoggerInputs & { destination: DestinationStream }): Logger {
-  const options = cloudLoggingOptions(config, inputs)
+export function createLogger (config: Config, { destination, correlation, secretValues = [] }: LoggerInputs & { destination: DestinationStream }): Logger {
+  const censor = createCensor(secretValues)
+  const options = cloudLoggingOptions(config, correlation, censor)
   if (config.LOG_PRETTY) {
     return pino({
       ...options,
@@ -137,5 +138,26 @@ export function createLogger (config: Config, { destination, ...inputs }: Logger
       transport: { target: 'pino-pretty', options: { messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l' } },
     })
   }
-  return pino(options, destination)
+  const logger = pino(options, destination)
+  lineWriters.set(logger, censor === undefined ? (line) => destination.write(line) : (line) => destination.write(censor(line)))
+  return logger
+}
+
+/** For each JSON logger: writes a line serialised elsewhere to its destination, censored like the logger's own lines. */
+const lineWriters = new WeakMap<object, (line: string) => void>()
+
+/**
+ * How a line serialised by hand (the request line, request-line.ts) reaches
+ * the logger's destination, in order with its other lines and censored the
+ * same way. Undefined for a pretty-printing logger, which has no JSON
+ * destination; callers then log through the logger itself. Fastify's
+ * app.log and pino's child loggers are built on the logger by prototype, so
+ * the chain is followed up to it.
+ */
+export function lineWriterOf (logger: object): ((line: string) => void) | undefined {
+  for (let current: object | null = logger; current !== null; current = Object.getPrototypeOf(current) as object | null) {
+    const writer = lineWriters.get(current)
+    if (writer !== undefined) return writer
+  }
+  return undefined
 }

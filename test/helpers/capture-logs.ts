@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
-import { pino, type Logger } from 'pino'
-import { cloudLoggingOptions, type TraceCorrelation } from '../../src/logging/cloud-logging.ts'
+import type { Logger } from 'pino'
+import { createLogger, type TraceCorrelation } from '../../src/logging/cloud-logging.ts'
 import type { Config } from '../../src/config/load-config.ts'
 
 export type LogLine = Record<string, unknown> & { severity: string, message: string }
@@ -13,16 +13,16 @@ export interface CapturedLogs {
   text: () => string
 }
 
-/** A logger with the production options, writing JSON lines to memory. */
-export function captureLogs (config: Config, correlation?: TraceCorrelation): CapturedLogs {
+/** The production logger (createLogger), writing its JSON lines to memory instead of stdout. */
+export function captureLogs (config: Config, correlation?: TraceCorrelation, secretValues: string[] = []): CapturedLogs {
   const chunks: string[] = []
-  const stream = new Writable({
+  const destination = new Writable({
     write (chunk: Buffer, _encoding, callback) {
       chunks.push(chunk.toString())
       callback()
     },
   })
-  const logger = pino(cloudLoggingOptions(config, { correlation }), stream)
+  const logger = createLogger(config, { destination, ...(correlation === undefined ? {} : { correlation }), secretValues })
   const text = () => chunks.join('')
   return {
     logger,

@@ -1,6 +1,9 @@
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { rawRequest } from '../helpers/http.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { captureLogs } from '../helpers/capture-logs.ts'
+import { lineWriterOf } from '../../src/logging/cloud-logging.ts'
 import { buildTestApp } from '../helpers/test-app.ts'
 
 describe('log lines in Cloud Logging format', () => {
@@ -57,6 +60,12 @@ describe('log lines in Cloud Logging format', () => {
 })
 
 describe('request log lines', () => {
+  it('when the app logs through Fastify\'s wrapper of the logger, then request lines still take the hand-serialised path to the same destination', async () => {
+    const { app } = await buildTestApp()
+    expect(lineWriterOf(app.log)).toBeTypeOf('function')
+    expect(lineWriterOf(app.log.child({}))).toBe(lineWriterOf(app.log))
+  })
+
   it('when a request finishes, then one line carries httpRequest as Cloud Logging reads it', async () => {
     const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
     await app.inject({
@@ -98,5 +107,50 @@ describe('request log lines', () => {
     })
     await app.inject({ method: 'GET', url: '/fail' })
     expect(logs.lines().find((line) => line.httpRequest !== undefined)).toMatchObject({ severity: 'ERROR', message: 'GET /fail 500' })
+  })
+
+  it('when a client sends X-Forwarded-Host and an unknown X-Forwarded-Proto, then requestUrl names the Host it asked and the scheme it used', async () => {
+    const { app, logs } = await buildTestApp()
+    await app.inject({ method: 'GET', url: '/', headers: { host: 'hello.a.run.app', 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'gopher' } })
+    expect(logs.lines().find((line) => line.httpRequest !== undefined)?.httpRequest).toMatchObject({ requestUrl: 'http://hello.a.run.app/' })
+  })
+
+  it('when no proxy hop is trusted (TRUST_PROXY_HOPS=0), then X-Forwarded-Proto and X-Forwarded-For are not believed', async () => {
+    const { app, logs } = await buildTestApp({ TRUST_PROXY_HOPS: '0' })
+    await app.inject({ method: 'GET', url: '/', headers: { host: 'hello.a.run.app', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } })
+    expect(logs.lines().find((line) => line.httpRequest !== undefined)?.httpRequest).toMatchObject({ requestUrl: 'http://hello.a.run.app/', remoteIp: '127.0.0.1' })
+  })
+
+  it('when X-Forwarded-For holds no IP address where the client\'s should be, then remoteIp is the socket\'s peer', async () => {
+    const { app, logs } = await buildTestApp()
+    await app.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-for': 'not-an-ip"}{' } })
+    const line = logs.lines().find((entry) => entry.httpRequest !== undefined)
+    expect(line?.httpRequest).toMatchObject({ remoteIp: '127.0.0.1' })
+    expect(logs.text()).not.toContain('not-an-ip')
+  })
+
+  it('when the request target is in absolute form, then requestUrl is that URL as sent, not glued to the Host', async () => {
+    const { app, logs } = await buildTestApp()
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    await rawRequest(port, 'GET http://evil.example/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+    const line = logs.lines().find((entry) => entry.httpRequest !== undefined)
+    expect(line).toMatchObject({ message: 'GET http://evil.example/x 404', httpRequest: { requestUrl: 'http://evil.example/x', status: 404 } })
+  })
+
+  it('when a 404 answers a 15 KB URL with a 15 KB User-Agent, then no logged field holds more than 2 KB of them: two lines, under 12 KB together', async () => {
+    const { app, logs } = await buildTestApp()
+    const path = `/${'a'.repeat(15_000)}`
+    expect((await app.inject({ method: 'GET', url: path, headers: { 'user-agent': 'b'.repeat(15_000) } })).statusCode).toBe(404)
+    expect(logs.lines().map((line) => line.message.slice(0, 20))).toStrictEqual(['No route for GET /aa', 'GET /aaaaaaaaaaaaaaa'])
+    // Five fields carry them (the 404's message; the request line's message,
+    // requestUrl and userAgent): each cut to 2,048 characters and a note.
+    for (const line of logs.lines()) {
+      for (const value of [line.message, ...Object.values((line.httpRequest ?? {}) as Record<string, unknown>)]) {
+        expect(String(value).length).toBeLessThanOrEqual(2_048 + '… (12952 more characters)'.length + 'http://localhost:80'.length)
+      }
+    }
+    expect(logs.text().length).toBeLessThan(12_000)
+    expect((logs.lines()[1]?.httpRequest as { userAgent: string }).userAgent).toMatch(/^b{2048}… \(12952 more characters\)$/)
   })
 })

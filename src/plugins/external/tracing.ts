@@ -17,16 +17,18 @@ import type { SpanStarter } from '../../telemetry/unrecorded-tracer.ts'
 // CPU per request than all the rest of the service (docs/tracing.md).
 
 export interface TracingOptions {
-  tracer: SpanStarter
+  /** From the tracing SDK; undefined when tracing is off, and then no request has a span. */
+  tracer: SpanStarter | undefined
   ignoredPaths: readonly string[]
   /** TRUST_PROXY_HOPS, for client.address and url.scheme. */
   trustedHops: number
 }
 
 export default fp<TracingOptions>(async function tracingPlugin (app, { tracer, ignoredPaths, trustedHops }) {
-  const ignored = createPathFilter(ignoredPaths)
   app.decorateRequest('serverSpan', null)
   app.decorateRequest('serverSpanError', null)
+  if (tracer === undefined) return
+  const ignored = createPathFilter(ignoredPaths)
 
   // Callback hooks, not async ones: no promise per request.
   app.addHook('onRequest', function startServerSpan (request, _reply, done) {
@@ -34,11 +36,14 @@ export default fp<TracingOptions>(async function tracingPlugin (app, { tracer, i
       done()
       return
     }
-    const route = request.routeOptions.url
     const parent = propagation.extract(ROOT_CONTEXT, request.headers)
-    const span = tracer.startSpan(route === undefined ? request.method : `${request.method} ${route}`, { kind: SpanKind.SERVER }, parent)
-    // Attributes only for a span that keeps them: a sampled-out or unexported one would drop them.
+    const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent)
+    // Name and attributes only for a span that keeps them: a sampled-out or
+    // unexported one would drop them. Fastify's routeOptions builds a new
+    // object on every read, so only a recorded span pays for the route.
     if (span.isRecording()) {
+      const route = request.routeOptions.url
+      if (route !== undefined) span.updateName(`${request.method} ${route}`)
       const query = request.url.indexOf('?')
       const client = clientAddress(request.raw, trustedHops)
       // Stable HTTP semantic conventions: https://opentelemetry.io/docs/specs/semconv/http/http-spans/
