@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { pinnedNode } from './cpu-pinning.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -50,7 +51,8 @@ export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}):
   const startedAt = performance.now()
   // stdout goes to /dev/null: with LOG_REQUESTS the service writes a line per
   // request, and an undrained pipe would stall it. stderr is kept for crashes.
-  const child = spawn(process.execPath, target.args, {
+  const { command, args } = pinnedNode(target.args)
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
