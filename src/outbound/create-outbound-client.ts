@@ -93,7 +93,7 @@ interface Attempt {
  */
 export async function createOutboundClient (options: OutboundClientOptions): Promise<OutboundClient> {
   const { name, baseUrl, logger, backoff = DEFAULT_BACKOFF, random = Math.random } = options
-  const { Pool: UndiciPool } = await import('undici')
+  const { Pool: UndiciPool } = await import('./undici-pool.ts')
   const pool: Pool = new UndiciPool(baseUrl.origin, { connections: options.maxConcurrency, maxResponseSize: MAX_RESPONSE_BYTES })
 
   async function attempt ({ method, path, headers, body, json, signal }: Attempt): Promise<OutboundResponse> {

@@ -89,7 +89,7 @@ export function createIdTokenSource ({
  * lookup and no probe of 169.254.169.254 — the only request is for the token.
  */
 export async function createMetadataIdTokenFetcher (): Promise<IdTokenFetcher> {
-  const { Compute } = await import('google-auth-library')
+  const { Compute } = await import('./google-auth-compute.ts')
   const compute = new Compute()
   // The library puts the audience into the query string as it is; encoding
   // it keeps an audience with `&` or `#` in one piece.

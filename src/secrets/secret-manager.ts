@@ -55,12 +55,11 @@ export interface SecretManager {
 interface AccessResponse { payload?: { data?: Uint8Array | string | null, dataCrc32c?: { toString: () => string } | null } | null }
 
 async function createClient (emulatorHost: string | undefined) {
-  const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager')
+  const { SecretManagerServiceClient, grpc } = await import('./secret-manager-client.ts')
   if (emulatorHost === undefined) return new SecretManagerServiceClient()
   // Plaintext and no credentials, like PUBSUB_EMULATOR_HOST. With sslCreds
   // given, google-gax skips Application Default Credentials entirely, and a
   // fixed universe domain stops it asking the metadata server for one.
-  const { grpc } = await import('google-gax')
   const separator = emulatorHost.lastIndexOf(':')
   return new SecretManagerServiceClient({
     apiEndpoint: emulatorHost.slice(0, separator),

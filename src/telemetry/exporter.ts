@@ -1,4 +1,4 @@
-import type { SpanExporter } from '@opentelemetry/sdk-trace'
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace'
 import type { Config } from '../config/load-config.ts'
 import type { AccessTokenSource } from '../gcp/access-token.ts'
 
@@ -39,7 +39,6 @@ function isGoogleEndpoint (url: string): boolean {
 export async function createSpanExporter (config: SpanExporterChoice, tokens: AccessTokenSource): Promise<SpanExporter | undefined> {
   if (config.OTEL_TRACES_EXPORTER === 'none') return undefined
   if (config.OTEL_TRACES_EXPORTER === 'console') {
-    const { ConsoleSpanExporter } = await import('@opentelemetry/sdk-trace')
     return new ConsoleSpanExporter()
   }
   const url = tracesEndpoint(config)
@@ -52,18 +51,18 @@ export async function createSpanExporter (config: SpanExporterChoice, tokens: Ac
     : undefined
   switch (config.OTEL_EXPORTER_OTLP_PROTOCOL) {
     case 'http/protobuf': {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto')
+      const { OTLPTraceExporter } = await import('./otlp-exporter-proto.ts')
       return new OTLPTraceExporter({ url, headers, timeoutMillis: EXPORT_TIMEOUT_MS })
     }
     case 'http/json': {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
+      const { OTLPTraceExporter } = await import('./otlp-exporter-http.ts')
       return new OTLPTraceExporter({ url, headers, timeoutMillis: EXPORT_TIMEOUT_MS })
     }
     case 'grpc': {
       // The gRPC exporter takes static metadata only, so it cannot carry a
       // token that expires: to reach Google directly, use http/protobuf, or a
       // Collector sidecar (docs/tracing.md).
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc')
+      const { OTLPTraceExporter } = await import('./otlp-exporter-grpc.ts')
       return new OTLPTraceExporter({ url, timeoutMillis: EXPORT_TIMEOUT_MS })
     }
   }

@@ -13,6 +13,7 @@ import type { TestProject } from 'vitest/node'
 declare module 'vitest' {
   export interface ProvidedContext {
     builtServerDir: string
+    builtServerMetafile: string
   }
 }
 
@@ -20,14 +21,25 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export default function buildOnce ({ provide }: TestProject): () => void {
   const outDir = mkdtempSync(join(tmpdir(), 'built-server-'))
-  execFileSync(process.execPath, ['scripts/build.ts', outDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  // Beside the bundle's folder, not in it: the image ships dist/ alone.
+  const metafile = `${outDir}.meta.json`
+  execFileSync(process.execPath, ['scripts/build.ts', outDir, '--metafile', metafile], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
   provide('builtServerDir', outDir)
-  return () => rmSync(outDir, { recursive: true, force: true })
+  provide('builtServerMetafile', metafile)
+  return () => {
+    rmSync(outDir, { recursive: true, force: true })
+    rmSync(metafile, { force: true })
+  }
 }
 
 /** The folder holding the bundle built for this test run: server.js and its package.json. */
 export function builtServerDir (): string {
   return inject('builtServerDir')
+}
+
+/** esbuild's metafile for that bundle: which source modules went into which output file. */
+export function builtServerMetafile (): string {
+  return inject('builtServerMetafile')
 }
 
 /** The bundle's entry point, for spawnServer and startServerProcess. */

@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startFakeSecretManager } from '../helpers/fake-secret-manager.ts'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
 import { startServerProcess } from '../helpers/spawn-server.ts'
 import { startHttpServer } from '../helpers/http.ts'
-import { builtServerDir } from '../helpers/built-server.ts'
+import { builtServerDir, builtServerMetafile } from '../helpers/built-server.ts'
 
 const run = promisify(execFile)
+const RECORDER = fileURLToPath(new URL('../fixtures/record-loaded-files.ts', import.meta.url))
 
 /** The bundle of this test run (scripts/build.ts, built once outside the project), copied to a fresh folder with no node_modules within reach. */
 async function buildAlone (): Promise<string> {
@@ -27,11 +29,38 @@ describe('the esbuild bundle', () => {
     const server = await startServerProcess({}, join(moved, 'server.js'))
     const response = await fetch(`http://127.0.0.1:${server.port}/`)
 
-    expect(await readdir(moved)).toStrictEqual(['package.json', 'server.js', 'server.js.LEGAL.txt', 'server.js.map'])
+    // The entry point, its chunks (with their source maps and licence notes), and nothing else.
+    const files = await readdir(moved)
+    expect(files.filter((file) => !/^[\w-]+-[A-Z\d]{8}\.js(\.map|\.LEGAL\.txt)?$/.test(file))).toStrictEqual(['package.json', 'server.js', 'server.js.map'])
     expect(await response.text()).toMatch(/^Hello from Cloud Run! Host: .+, Time: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/)
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
     expect(server.logs().at(-1)).toMatchObject({ severity: 'INFO', message: 'Shutdown complete' })
+  })
+
+  it('when the bundle boots with the default config, then it reads none of the chunks of the Secret Manager client, gRPC, undici, google-auth-library or the OTLP exporters', async () => {
+    const moved = await buildAlone()
+    const server = await startServerProcess({ NODE_OPTIONS: `--import=${RECORDER}` }, join(moved, 'server.js'))
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+
+    const { loadedModules } = JSON.parse(server.stderr().trim().split('\n').at(-1) ?? '{}') as { loadedModules: string[] }
+    const loadedChunks = loadedModules.filter((url) => url.startsWith(`file://${moved}/`)).map((url) => url.slice(`file://${moved}/`.length))
+    expect(loadedChunks).toContain('server.js')
+    const metafile = JSON.parse(await readFile(builtServerMetafile(), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }
+    const packagesIn = (chunk: string) => Object.entries(metafile.outputs)
+      .filter(([output]) => output.endsWith(`/${chunk}`))
+      .flatMap(([, output]) => Object.keys(output.inputs))
+      .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+      .filter((name) => name !== undefined)
+    const loadedPackages = new Set(loadedChunks.flatMap(packagesIn))
+    // The test saw the bundle's contents: the app's own packages were loaded.
+    expect(loadedPackages).toContain('fastify')
+    for (const lazy of ['@google-cloud/secret-manager', 'google-gax', '@grpc/grpc-js', 'undici', 'google-auth-library',
+      '@opentelemetry/exporter-trace-otlp-proto', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/exporter-trace-otlp-grpc']) {
+      expect(loadedPackages.has(lazy), lazy).toBe(false)
+    }
   })
 
   it('when the bundle runs with tracing, then the server span joins the caller\'s trace and the outbound call\'s span joins it: bundling did not defeat undici\'s instrumentation', async () => {
