@@ -1,7 +1,7 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'dist-tsc/**', 'dist-unbundled/**', 'dist-bench/**', 'coverage/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'dist-tsc/**', 'dist-bench/**', 'coverage/**'] }),
   {
     rules: {
       // The house style: pino everywhere, including start-up failures.

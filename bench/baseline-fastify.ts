@@ -9,3 +9,6 @@ app.get('/', async () => 'Hello from Cloud Run!\n')
 // A benchmark baseline, not the service: it reads its port like the simplest
 // Cloud Run sample does.
 await app.listen({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1' })
+// Exits on SIGTERM like the service, so that Node writes its compile cache
+// (NODE_COMPILE_CACHE), which the bench's warm cold starts read.
+process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

@@ -7,3 +7,4 @@ const server = http.createServer((_request, response) => {
   response.end('Hello from Cloud Run!\n')
 })
 server.listen(Number(process.env.PORT ?? 8080), process.env.HOST ?? '127.0.0.1')
+process.once('SIGTERM', () => server.close(() => process.exit(0)))

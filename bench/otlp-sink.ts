@@ -27,3 +27,5 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`)
 })
 process.on('SIGTERM', () => server.close(() => process.exit(0)))
+// The bench holds this pipe open: if the bench dies, however it dies, so does the sink.
+process.stdin.resume().on('end', () => process.exit(0))

@@ -16,7 +16,7 @@ import { median } from './lib/stats.ts'
 import { startTarget } from './lib/target-process.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const PRELOAD = './dist-bench/startup-preload.js'
+const PRELOAD = './dist-bench/bench/startup-preload.js'
 const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '5' } } })
 const runs = Number(flags.runs)
 
@@ -90,7 +90,7 @@ try {
   say('each sample charged to the innermost package on its stack (a require() is charged to the package that calls it):')
   const shown = totals.slice(0, 15)
   const rest = totals.slice(15)
-  if (rest.length > 0) shown.push([`${rest.length} other packages`, rest.reduce((acc, [, value]) => acc + value, 0)])
+  if (rest.length > 0) shown.push([`${rest.length} others (packages and service files)`, rest.reduce((acc, [, value]) => acc + value, 0)])
   for (const [owner, value] of shown) say(`  ${owner.padEnd(42)} ${ms(value)}  ${((value / sum) * 100).toFixed(0).padStart(3)} %`)
   say(`  ${'total'.padEnd(42)} ${ms(sum)}   (profiling slows start-up; compare shares, not totals)`)
 } finally {

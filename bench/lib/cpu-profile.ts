@@ -16,12 +16,18 @@ export interface CpuProfile {
   timeDeltas: number[]
 }
 
-/** `node_modules/@scope/name/…` → `@scope/name`; `dist/…` → the service's own code. */
+/**
+ * `node_modules/@scope/name/…` → `@scope/name`; a file of the unbundled build
+ * (`dist-tsc/plugins/app/request-logging.js`) → its source file; the bundle
+ * (`dist/…`), where every package is one file, → the bundle.
+ */
 export function ownerOf (url: string): string | undefined {
   // The last node_modules/ in the path: a nested copy belongs to its own package.
   const inModules = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
   if (inModules !== null) return inModules[1]
-  if (/\/dist\//.test(url)) return 'the service (dist/)'
+  const unbundled = /\/dist-tsc\/(.+)\.js$/.exec(url)
+  if (unbundled !== null) return `src/${unbundled[1]}.ts`
+  if (/\/dist\//.test(url)) return 'the bundle (dist/; profile dist-tsc/ to see packages)'
   if (/\/dist-bench\//.test(url)) return undefined // the harness itself
   return undefined
 }

@@ -39,29 +39,44 @@ export interface BenchRun {
   finishedAt: Date
   command: string
   settings: BenchSettings
-  table: string
+  pinning: string
+  /** The markdown blocks, in order: the issue's targets, every target, the ledger, the soak. */
+  targets: string
+  detail: string
+  ledger: string
+  soak: string
+  exported: string
   svg: string
-  sinkStats: { exports: number, bytes: number }
-  tracingName: string
 }
 
 function generated (run: BenchRun): string {
   const { machine, settings } = run
-  const tracing = run.sinkStats.exports === 0
-    ? `**"${run.tracingName}" exported nothing** (the OTLP sink received 0 requests): this build has no tracing, so its numbers are the default service's again, and provisional until the bench is re-run on a build with tracing.`
-    : `The OTLP sink received ${run.sinkStats.exports} exports (${(run.sinkStats.bytes / 2 ** 20).toFixed(1)} MiB) from "${run.tracingName}".`
   return [
     START,
     `Measured ${run.startedAt.toISOString()} to ${run.finishedAt.toISOString()} with \`${run.command}\`.`,
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; load average before the run: ${machine.loadAverage} (1, 5, 15 min).`,
-    `- Node ${process.version}, ${process.platform}/${process.arch}; servers and autocannon on 127.0.0.1.`,
-    `- ${settings.coldStarts} cold starts per target; ${settings.rounds} rounds per target of ${settings.warmupSeconds} s warm-up (dropped), then ${settings.durationSeconds} s at each of ${settings.connections.join(' and ')} connections; targets interleaved, one running at a time. Idle RSS is read ${settings.idleSettleMs} ms after the first 200; RSS after load, after the last round of load.`,
-    `- ${tracing}`,
+    `- Node ${process.version}, ${process.platform}/${process.arch}; servers and autocannon on 127.0.0.1, ${run.pinning}.`,
+    `- ${settings.coldStarts} cold starts per target without a compile cache and ${settings.coldStarts} with one; ${settings.rounds} rounds of ${settings.warmupSeconds} s warm-up (dropped), then ${settings.durationSeconds} s at each of ${settings.connections.join(' and ')} connections (ledger steps at ${settings.connections[0]} only); targets interleaved, one running at a time, each round starting with the next one. Ratios are taken round by round against bare Fastify's, and the median shown. Idle RSS is read ${settings.idleSettleMs} ms after the first 200; RSS after load, after the round's last load.`,
+    `- ${run.exported}`,
     '',
-    run.table,
+    '### Against the issue\'s targets',
+    '',
+    run.targets,
     '',
     '![Ratios to bare Fastify](benchmarks.svg)',
+    '',
+    '### Every target',
+    '',
+    run.detail,
+    '',
+    '### Cost ledger',
+    '',
+    run.ledger,
+    '',
+    '### Soak',
+    '',
+    run.soak,
     END,
   ].join('\n')
 }

@@ -1,6 +1,5 @@
 import { runLoad } from '../../scripts/loadtest/run.ts'
 import { summarise } from '../../scripts/loadtest/summary.ts'
-import { median } from './stats.ts'
 import { cpuSeconds, rssBytes, startTarget, type Target } from './target-process.ts'
 
 // The measurements of `npm run bench`. One target runs at a time; the caller
@@ -18,6 +17,8 @@ export interface LoadNumbers {
    * cores, so it is the steadier measure of what a request costs.
    */
   cpuUsPerRequest: number
+  /** Bytes the server wrote to stdout per completed request: its log. */
+  logBytesPerRequest: number
 }
 
 export interface RoundNumbers {
@@ -32,22 +33,38 @@ export interface BenchSettings {
   durationSeconds: number
   warmupSeconds: number
   coldStarts: number
+  /** The connection counts of the headline targets; the first one is also the ledger's. */
   connections: number[]
   /** How long a fresh server sits before its idle RSS is read. */
   idleSettleMs: number
+  soakSeconds: number
+  soakConnections: number
 }
 
-/** Spawn to first 200, then kill: one cold-start sample. */
-export async function measureColdStart (target: Target): Promise<number> {
-  const running = await startTarget(target)
+/** Spawn to first 200, then kill: one cold-start sample. With `compileCacheDir`, Node reads (and on a clean exit writes) V8's code cache there. */
+export async function measureColdStart (target: Target, compileCacheDir?: string): Promise<number> {
+  const running = await startTarget(compileCacheDir === undefined ? target : { ...target, env: { ...target.env, NODE_COMPILE_CACHE: compileCacheDir } })
   await running.stop()
   return running.coldStartMs
 }
 
-async function load (pid: number, port: number, connections: number, durationSeconds: number): Promise<LoadNumbers> {
+/**
+ * Fills `compileCacheDir` as the image's compile-cache stage does
+ * (scripts/warm-compile-cache.ts): one boot, its first 200, then SIGTERM, on
+ * which Node writes the code cache of everything compiled so far.
+ */
+export async function warmCompileCache (target: Target, compileCacheDir: string): Promise<void> {
+  const running = await startTarget({ ...target, env: { ...target.env, NODE_COMPILE_CACHE: compileCacheDir } })
+  await running.stop('SIGTERM')
+  if (running.child.exitCode !== 0) throw new Error(`${target.name} exited with ${running.child.exitCode ?? running.child.signalCode} on SIGTERM, so Node wrote no compile cache`)
+}
+
+async function load (running: Awaited<ReturnType<typeof startTarget>>, connections: number, durationSeconds: number): Promise<LoadNumbers> {
+  const pid = running.child.pid as number
   const cpuBefore = await cpuSeconds(pid)
+  const logBytesBefore = running.stdoutBytes()
   const summary = summarise(await runLoad({
-    url: new URL(`http://127.0.0.1:${port}/`),
+    url: new URL(`http://127.0.0.1:${running.port}/`),
     connections,
     durationSeconds,
     rate: undefined,
@@ -57,6 +74,9 @@ async function load (pid: number, port: number, connections: number, durationSec
     label: '',
   }))
   const cpuUsed = await cpuSeconds(pid) - cpuBefore
+  // Lines of the last responses may still be in the pipe.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const logBytes = running.stdoutBytes() - logBytesBefore
   const completed = summary.status2xx + summary.non2xx
   return {
     requestsPerSecond: summary.requestsPerSecond,
@@ -64,52 +84,43 @@ async function load (pid: number, port: number, connections: number, durationSec
     errors: summary.errors,
     non2xx: summary.non2xx,
     cpuUsPerRequest: completed === 0 ? Number.NaN : (cpuUsed * 1e6) / completed,
+    logBytesPerRequest: completed === 0 ? Number.NaN : logBytes / completed,
   }
 }
 
 /** One throughput round: idle RSS, a dropped warm-up, each connection level, RSS after load. */
-export async function measureRound (target: Target, settings: BenchSettings): Promise<RoundNumbers> {
+export async function measureRound (target: Target, settings: BenchSettings, connections: number[]): Promise<RoundNumbers> {
   const running = await startTarget(target)
-  const pid = running.child.pid as number
   try {
     await new Promise((resolve) => setTimeout(resolve, settings.idleSettleMs))
     const rssIdleBytes = await rssBytes(running.child.pid as number)
     // Lets V8 optimise the hot paths first; its numbers are dropped.
-    if (settings.warmupSeconds > 0) await load(pid, running.port, settings.connections[0] ?? 80, settings.warmupSeconds)
+    if (settings.warmupSeconds > 0) await load(running, connections[0] ?? 80, settings.warmupSeconds)
     const numbers: Record<number, LoadNumbers> = {}
-    for (const connections of settings.connections) numbers[connections] = await load(pid, running.port, connections, settings.durationSeconds)
+    for (const c of connections) numbers[c] = await load(running, c, settings.durationSeconds)
     return { rssIdleBytes, rssAfterLoadBytes: await rssBytes(running.child.pid as number), load: numbers }
   } finally {
     await running.stop()
   }
 }
 
-export interface TargetSummary {
-  name: string
-  coldStartMs: number
-  rssIdleBytes: number
-  rssAfterLoadBytes: number
-  load: Record<number, LoadNumbers>
+export interface SoakNumbers {
+  /** RSS read once a second while the load ran; index 0 is after the first second. */
+  rssBytes: number[]
+  load: LoadNumbers
 }
 
-/** Medians over rounds (errors are summed: any error counts). */
-export function summariseTarget (name: string, coldStartsMs: number[], rounds: RoundNumbers[], connections: number[]): TargetSummary {
-  const load: Record<number, LoadNumbers> = {}
-  for (const c of connections) {
-    const runs = rounds.map((round) => round.load[c]).filter((run) => run !== undefined)
-    load[c] = {
-      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
-      p99Ms: median(runs.map((run) => run.p99Ms)),
-      errors: runs.reduce((sum, run) => sum + run.errors, 0),
-      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-      cpuUsPerRequest: median(runs.map((run) => run.cpuUsPerRequest)),
-    }
-  }
-  return {
-    name,
-    coldStartMs: median(coldStartsMs),
-    rssIdleBytes: median(rounds.map((round) => round.rssIdleBytes)),
-    rssAfterLoadBytes: median(rounds.map((round) => round.rssAfterLoadBytes)),
-    load,
+/** Constant load for `soakSeconds`, RSS read every second. */
+export async function measureSoak (target: Target, settings: BenchSettings): Promise<SoakNumbers> {
+  const running = await startTarget(target)
+  const pid = running.child.pid as number
+  const samples: number[] = []
+  const sampler = setInterval(() => { rssBytes(pid).then((bytes) => samples.push(bytes), () => {}) }, 1_000)
+  try {
+    const numbers = await load(running, settings.soakConnections, settings.soakSeconds)
+    return { rssBytes: samples, load: numbers }
+  } finally {
+    clearInterval(sampler)
+    await running.stop()
   }
 }

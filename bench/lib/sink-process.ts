@@ -12,7 +12,7 @@ export interface SinkProcess {
 
 /** Starts bench/otlp-sink.ts as its own process and waits for its port. */
 export async function startSink (): Promise<SinkProcess> {
-  const child = spawn(process.execPath, [SINK], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [SINK], { stdio: ['pipe', 'pipe', 'inherit'] })
   const [line] = await once(child.stdout.setEncoding('utf8'), 'data') as [string]
   const { port } = JSON.parse(line) as { port: number }
   const url = `http://127.0.0.1:${port}`

@@ -23,7 +23,9 @@ export interface RunningTarget {
   port: number
   /** From spawn() to the first 200 on GET /. */
   coldStartMs: number
-  /** SIGKILL by default; SIGTERM lets the service shut down (and write profiles). */
+  /** Bytes the target has written to stdout so far: its log lines. */
+  stdoutBytes: () => number
+  /** SIGKILL by default; SIGTERM lets the target shut down (and write profiles and its compile cache). */
   stop: (signal?: NodeJS.Signals) => Promise<void>
 }
 
@@ -46,17 +48,30 @@ function getStatus (port: number): Promise<number> {
   })
 }
 
+/** Targets still running, so that an interrupted bench leaves none behind. */
+const live = new Set<ChildProcess>()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of live) child.kill('SIGKILL')
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+  })
+}
+
 export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}): Promise<RunningTarget> {
   const port = await freePort()
   const startedAt = performance.now()
-  // stdout goes to /dev/null: with LOG_REQUESTS the service writes a line per
-  // request, and an undrained pipe would stall it. stderr is kept for crashes.
+  // stdout is a pipe, as on Cloud Run, read as fast as it fills and counted
+  // (log bytes per request); stderr is kept for crashes.
   const { command, args } = pinnedNode(target.args)
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  let stdoutBytes = 0
+  child.stdout?.on('data', (chunk: Buffer) => { stdoutBytes += chunk.length })
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
@@ -69,7 +84,7 @@ export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}):
   // the poll interval bounds the cold start's resolution.
   for (;;) {
     const status = await getStatus(port)
-    if (status === 200) return { child, port, coldStartMs: performance.now() - startedAt, stop }
+    if (status === 200) return { child, port, coldStartMs: performance.now() - startedAt, stdoutBytes: () => stdoutBytes, stop }
     if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode} before answering:\n${stderr}`)
     if (performance.now() - startedAt > timeoutMs) {
       await stop()

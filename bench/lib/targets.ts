@@ -1,0 +1,69 @@
+import type { Target } from './target-process.ts'
+
+// The servers `npm run bench` measures, and how the cost ledger reads them.
+
+export const NODE_HTTP = 'node:http'
+export const BASELINE = 'Fastify (bare)'
+export const SERVICE = 'service'
+export const OTLP_TENTH = 'service, OTLP 10 %'
+export const OTLP_ALL = 'service, OTLP every request'
+const HEADERS = 'Fastify + security headers'
+const SWITCHES_OFF = 'service, switches off'
+const SHEDDING = 'service, + shedding'
+const TRACING = 'service, + tracing'
+
+export interface BenchTarget extends Target {
+  /** In the headline table, the chart and the 200-connection runs; otherwise a ledger step, measured at the first connection count only. */
+  headline: boolean
+  coldStart: boolean
+  /** Also started with a warm NODE_COMPILE_CACHE, as the image is. */
+  compileCache: boolean
+}
+
+/** Every switch the ledger's service steps turn off, one by one. */
+const OFF = { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false', SHED_EVENT_LOOP_DELAY_MS: '0' }
+
+export function benchTargets (sinkUrl: string): BenchTarget[] {
+  const service = (name: string, env: Record<string, string>, more: Partial<BenchTarget> = {}): BenchTarget =>
+    ({ name, args: ['dist/server.js'], env, headline: false, coldStart: false, compileCache: false, ...more })
+  return [
+    { name: NODE_HTTP, args: ['dist-bench/bench/baseline-node-http.js'], env: {}, headline: true, coldStart: true, compileCache: false },
+    { name: BASELINE, args: ['dist-bench/bench/baseline-fastify.js'], env: {}, headline: true, coldStart: true, compileCache: true },
+    // The default config: tracing on with no exporter, a request line per request, shedding, security headers.
+    service(SERVICE, {}, { headline: true, coldStart: true, compileCache: true }),
+    // Spans exported over OTLP/HTTP to the local sink, 10 % of traces, then every one.
+    service(OTLP_TENTH, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER_ARG: '0.1' }, { headline: true, coldStart: true }),
+    service(OTLP_ALL, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl }, { headline: true }),
+    { name: HEADERS, args: ['dist-bench/bench/baseline-fastify-headers.js'], env: {}, headline: false, coldStart: false, compileCache: false },
+    service(SWITCHES_OFF, OFF),
+    service(SHEDDING, { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false' }),
+    service(TRACING, { LOG_REQUESTS: 'false' }),
+  ]
+}
+
+export interface LedgerStep {
+  feature: string
+  /** The target with the feature. */
+  with: string
+  /** The target without it; the first step has none. */
+  without?: string
+  /** How the two differ, for the reader. */
+  how: string
+}
+
+/** Each step adds one feature to the one before; `without` names what it is compared to. */
+export const LEDGER: LedgerStep[] = [
+  { feature: 'bare Fastify', with: BASELINE, how: '`bench/baseline-fastify.ts`: one route, no logger' },
+  { feature: 'security headers', with: HEADERS, without: BASELINE, how: 'bare Fastify plus the service\'s own helmet plugin (`bench/baseline-fastify-headers.ts`)' },
+  {
+    feature: 'the rest of the service',
+    with: SWITCHES_OFF,
+    without: HEADERS,
+    how: '`dist/server.js` with `OTEL_SDK_DISABLED=true LOG_REQUESTS=false SHED_EVENT_LOOP_DELAY_MS=0`: its HTTP server (timeouts, Host check, pipelining bound), trust proxy, the routes\' response schema and the error and readiness plugins, which add no hook to a request that succeeds',
+  },
+  { feature: 'load shedding', with: SHEDDING, without: SWITCHES_OFF, how: 'the same with shedding back on (`SHED_EVENT_LOOP_DELAY_MS` default)' },
+  { feature: 'tracing, no exporter', with: TRACING, without: SHEDDING, how: 'the same with tracing on (`OTEL_SDK_DISABLED` default): a server span per request, unrecorded' },
+  { feature: 'request log line', with: SERVICE, without: TRACING, how: 'the default config: the same with `LOG_REQUESTS` on' },
+  { feature: 'exporting 10 % of traces', with: OTLP_TENTH, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set and `OTEL_TRACES_SAMPLER_ARG=0.1`' },
+  { feature: 'exporting every trace', with: OTLP_ALL, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set' },
+]
