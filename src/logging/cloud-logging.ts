@@ -5,7 +5,7 @@ import { schema } from '../config/schema.ts'
 import { CENSORED, createCensor } from './censor.ts'
 import { ServiceError } from '../errors/service-error.ts'
 import { capLoggedField } from './field-limit.ts'
-import { traceLogFields } from './trace-context.ts'
+import { traceLogFields } from './trace-fields.ts'
 
 // Cloud Logging reads these special fields from each JSON line on stdout:
 // https://cloud.google.com/logging/docs/structured-logging
