@@ -110,3 +110,7 @@ export const schema = {
 
 export type Schema = typeof schema
 export type ConfigValues = { [K in keyof Schema]: Schema[K]['default'] }
+
+/** The variables marked secret above: censored in every log line, never echoed in a config error. */
+export const SECRET_VARIABLES: ReadonlyArray<keyof Schema> = Object.freeze(
+  (Object.keys(schema) as Array<keyof Schema>).filter((name) => 'secret' in schema[name]))

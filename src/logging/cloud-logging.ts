@@ -1,7 +1,7 @@
 import { isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api'
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino'
 import type { Config } from '../config/load-config.ts'
-import { schema } from '../config/schema.ts'
+import { SECRET_VARIABLES } from '../config/schema.ts'
 import { CENSORED, createCensor } from './censor.ts'
 import { ServiceError } from '../errors/service-error.ts'
 import { capLoggedField } from './field-limit.ts'
@@ -26,8 +26,6 @@ const SEVERITY_BY_LEVEL: Readonly<Record<string, string>> = {
 
 /** Headers that carry credentials. They are censored wherever they appear in a log line. */
 export const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
-
-const SECRET_VARIABLES = Object.entries(schema).filter(([, spec]) => 'secret' in spec && spec.secret).map(([name]) => name)
 
 const REDACTED_PATHS = [
   ...['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']
