@@ -22,13 +22,6 @@ function hasTaskset (): boolean {
 const serverCpu = cpus >= 2 && hasTaskset() ? cpus - 1 : undefined
 let benchPinned = false
 
-/** How the bench describes it, for its output and for docs/benchmarks.md. */
-export function pinningNote (): string {
-  return serverCpu === undefined
-    ? 'not pinned to CPUs (needs taskset and two CPUs)'
-    : `server pinned to CPU ${serverCpu}, load generator to CPU${serverCpu > 1 ? 's' : ''} 0${serverCpu > 1 ? `-${serverCpu - 1}` : ''}`
-}
-
 /** The command that starts `node args` on the server's CPU, pinning this process to the others the first time. */
 export function pinnedNode (args: string[]): { command: string, args: string[] } {
   if (serverCpu === undefined) return { command: process.execPath, args }

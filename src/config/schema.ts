@@ -19,11 +19,11 @@ function variable<T> (parse: Parser<T>, defaultValue: T, doc: string, options: {
   return { parse, default: defaultValue, doc, ...options }
 }
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
-export const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
-export const TRACES_SAMPLERS = [
+const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
+const TRACES_SAMPLERS = [
   'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
 ] as const
 

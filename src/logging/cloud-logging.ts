@@ -25,7 +25,7 @@ const SEVERITY_BY_LEVEL: Readonly<Record<string, string>> = {
 }
 
 /** Headers that carry credentials. They are censored wherever they appear in a log line. */
-export const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
+const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
 
 const REDACTED_PATHS = [
   ...['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']

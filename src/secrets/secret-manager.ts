@@ -23,7 +23,7 @@ export interface AccessPolicy {
  * 10 s stay far inside Cloud Run's default startup probe (240 s), and an
  * unreachable Secret Manager still fails the revision within ~31 s.
  */
-export const DEFAULT_ACCESS_POLICY: AccessPolicy = { attemptTimeoutMs: 10_000, maxAttempts: 3, backoff: { baseMs: 200, capMs: 2_000 } }
+const DEFAULT_ACCESS_POLICY: AccessPolicy = { attemptTimeoutMs: 10_000, maxAttempts: 3, backoff: { baseMs: 200, capMs: 2_000 } }
 
 export interface SecretManagerOptions {
   /** host:port of a plaintext endpoint that needs no credentials (an emulator or a test's fake). */
