@@ -65,9 +65,11 @@ export function loadConfig (env: Readonly<Record<string, string | undefined>>, {
   })
 }
 
-/** The values of the schema's secret variables that are set, for the logger to censor. */
+/** The values of the schema's secret variables that are set, for the logger to censor: each header's value for a list of headers. */
 export function secretValuesOf (config: Config): string[] {
-  return SECRET_VARIABLES
-    .map((name) => config[name])
-    .filter((value): value is string => typeof value === 'string')
+  return SECRET_VARIABLES.flatMap((name) => {
+    const value: unknown = config[name]
+    if (typeof value === 'string') return [value]
+    return typeof value === 'object' && value !== null ? Object.values(value as Record<string, string>) : []
+  })
 }

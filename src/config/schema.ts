@@ -1,4 +1,4 @@
-import { boolean, headerValue, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
+import { boolean, headerList, headerValue, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -100,6 +100,12 @@ export const schema = {
     'OTLP URL for traces, used as is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.'),
   OTEL_EXPORTER_OTLP_PROTOCOL: variable(oneOf(OTLP_PROTOCOLS), 'http/protobuf',
     'OTLP transport: `http/protobuf`, `http/json` or `grpc`.'),
+  OTEL_EXPORTER_OTLP_HEADERS: variable<Readonly<Record<string, string>> | undefined>(headerList(), undefined,
+    'Headers on every OTLP export, `name1=value1,name2=value2` (values percent-encoded): a vendor\'s API key. A secret: never logged; give sm://PROJECT/SECRET#VERSION or OTEL_EXPORTER_OTLP_HEADERS_FILE.',
+    { secret: true }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: variable<Readonly<Record<string, string>> | undefined>(headerList(), undefined,
+    'Headers on trace exports, added to `OTEL_EXPORTER_OTLP_HEADERS` (same name: this one wins). A secret, likewise.',
+    { secret: true }),
   OTEL_TRACES_SAMPLER: variable(oneOf(TRACES_SAMPLERS), 'parentbased_traceidratio',
     'Sampler. The default follows the caller\'s sampled flag (Cloud Run\'s `traceparent`) and samples new traces by ratio.'),
   OTEL_TRACES_SAMPLER_ARG: variable(ratio(), 1,
