@@ -24,12 +24,14 @@ const SEVERITY_BY_LEVEL: Readonly<Record<string, string>> = {
   fatal: 'CRITICAL',
 }
 
-/** Headers that carry credentials. They are censored wherever they appear in a log line. */
+/** Headers that carry credentials, as Node names them (lower case). */
 const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
 
+// pino's redaction takes paths, not "any depth": a `headers` object at the
+// top of a line, or one level down under any key (req, res, an upstream's
+// name). Secret values are caught at any depth by the censor (censor.ts).
 const REDACTED_PATHS = [
-  ...['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']
-    .flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`)),
+  ...['headers', '*.headers'].flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`)),
   // A config object, or a part of it, logged by mistake.
   ...SECRET_VARIABLES.flatMap((name) => [name, `*.${name}`]),
 ]
