@@ -10,7 +10,7 @@ import type { SpanStarter } from './telemetry/unrecorded-tracer.ts'
 import { capLoggedField } from './logging/field-limit.ts'
 import tracing from './plugins/external/tracing.ts'
 import helmet from './plugins/external/helmet.ts'
-import lifecycle from './plugins/app/lifecycle.ts'
+import readiness from './plugins/app/readiness.ts'
 import loadShedding from './plugins/app/load-shedding.ts'
 import requestLogging from './plugins/app/request-logging.ts'
 import errorHandler from './plugins/app/error-handler.ts'
@@ -71,7 +71,7 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   // app's own plugins, then routes.
   await app.register(tracing, { tracer: deps.serverSpans, ignoredPaths: config.TRACE_IGNORED_PATHS, trustedHops: config.TRUST_PROXY_HOPS })
   await app.register(helmet, { headers: securityHeaders })
-  await app.register(lifecycle)
+  await app.register(readiness)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.SHED_EVENT_LOOP_DELAY_MS })
   const projectId = deps.projectId ?? createProjectIdResolver(config, deps.metadata ?? createMetadataServer(config))
   await app.register(requestLogging, { config, projectId })

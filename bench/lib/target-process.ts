@@ -30,7 +30,7 @@ export interface RunningTarget {
 }
 
 /** A port that was free a moment ago; the child binds it. */
-export async function freePort (): Promise<number> {
+async function freePort (): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as net.AddressInfo

@@ -2,7 +2,7 @@ import type { Target } from './target-process.ts'
 
 // The servers `npm run bench` measures, and how the cost ledger reads them.
 
-export const NODE_HTTP = 'node:http'
+const NODE_HTTP = 'node:http'
 export const BASELINE = 'Fastify (bare)'
 export const SERVICE = 'service'
 export const OTLP_TENTH = 'service, OTLP 10 %'

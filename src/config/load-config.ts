@@ -1,4 +1,4 @@
-import { schema, type ConfigValues, type Schema } from './schema.ts'
+import { schema, SECRET_VARIABLES, type ConfigValues, type Schema } from './schema.ts'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './service-identity.ts'
 import { ServiceError } from '../errors/service-error.ts'
 import { errors } from '../errors/catalogue.ts'
@@ -26,6 +26,14 @@ function withoutValue (reason: string): string {
   return `${reason.replace(/, got [\s\S]*$/, '')} (the value is a secret, so it is not shown)`
 }
 
+/** The boot failure for bad variables: every problem in one message, each naming its variable. */
+export function invalidConfiguration (problems: ConfigProblem[]): ServiceError {
+  return new ServiceError(errors.CONFIG_INVALID, {
+    message: `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.reason}`).join('; ')}`,
+    details: { problems },
+  })
+}
+
 /**
  * Reads every variable in the schema from `env` once, validates it and returns
  * a frozen, typed object. All problems are collected, so one failed boot names
@@ -44,16 +52,11 @@ export function loadConfig (env: Readonly<Record<string, string | undefined>>, {
       values[name] = spec.parse(raw)
     } catch (error) {
       const reason = (error as Error).message
-      const secret = ('secret' in spec && spec.secret) || secretVariables.includes(name)
+      const secret = SECRET_VARIABLES.includes(name) || secretVariables.includes(name)
       problems.push({ variable: name, reason: secret ? withoutValue(reason) : reason })
     }
   }
-  if (problems.length > 0) {
-    throw new ServiceError(errors.CONFIG_INVALID, {
-      message: `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.reason}`).join('; ')}`,
-      details: { problems },
-    })
-  }
+  if (problems.length > 0) throw invalidConfiguration(problems)
   const typed = values as ConfigValues
   return Object.freeze({
     ...typed,
@@ -62,10 +65,11 @@ export function loadConfig (env: Readonly<Record<string, string | undefined>>, {
   })
 }
 
-/** The values of the schema's secret variables that are set, for the logger to censor. */
+/** The values of the schema's secret variables that are set, for the logger to censor: each header's value for a list of headers. */
 export function secretValuesOf (config: Config): string[] {
-  return Object.entries(schema)
-    .filter(([, spec]) => 'secret' in spec && spec.secret)
-    .map(([name]) => config[name as keyof Config])
-    .filter((value): value is string => typeof value === 'string')
+  return SECRET_VARIABLES.flatMap((name) => {
+    const value: unknown = config[name]
+    if (typeof value === 'string') return [value]
+    return typeof value === 'object' && value !== null ? Object.values(value as Record<string, string>) : []
+  })
 }

@@ -47,15 +47,24 @@ export function text ({ pattern, hint }: { pattern?: RegExp, hint?: string } = {
 }
 
 /**
- * A value sent as an HTTP header, such as an API key: RFC 9110 field-value
- * characters only (no control characters or line breaks; Node refuses the
- * header otherwise, on every request), and no spaces at either end, which a
- * header cannot carry. Checked at boot, so a bad secret stops the revision
- * rather than failing every call.
+ * RFC 9110 field-value characters only (no control characters or line
+ * breaks; Node refuses the header otherwise, on every request), and no
+ * spaces at either end, which a header cannot carry.
+ */
+function isHeaderValue (value: string): boolean {
+  return /^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/.test(value)
+}
+
+/** RFC 9110 token characters: what a header's name may hold. */
+const HEADER_NAME = /^[!#$%&'*+.^`|~\w-]+$/
+
+/**
+ * A value sent as an HTTP header, such as an API key. Checked at boot, so a
+ * bad secret stops the revision rather than failing every call.
  */
 export function headerValue (): Parser<string> {
   return (raw) => {
-    if (!/^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/.test(raw)) {
+    if (!isHeaderValue(raw)) {
       throw new Error('must be a valid HTTP header value: printable characters, no line breaks, no spaces at either end. ' +
         `Store it without a trailing newline: printf %s "$VALUE" | gcloud secrets versions add SECRET --data-file=-, got ${JSON.stringify(raw)}`)
     }
@@ -122,5 +131,25 @@ export function keyValueList (): Parser<Readonly<Record<string, string>>> {
       entries.push([key, value])
     }
     return Object.freeze(Object.fromEntries(entries))
+  }
+}
+
+/**
+ * Headers as `name1=value1,name2=value2` with percent-encoded values, the
+ * format of OTEL_EXPORTER_OTLP_HEADERS:
+ * https://opentelemetry.io/docs/specs/otel/protocol/exporter/#specifying-headers-via-environment-variables
+ * Names are lowercased, as HTTP/2 and gRPC metadata need them. Errors name
+ * the header, never its value: these variables carry credentials.
+ */
+export function headerList (): Parser<Readonly<Record<string, string>>> {
+  const pairs = keyValueList()
+  return (raw) => {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(pairs(raw))) {
+      if (!HEADER_NAME.test(name)) throw new Error(`has an invalid header name ${JSON.stringify(name)}`)
+      if (!isHeaderValue(value)) throw new Error(`has a value for ${name} that is not a valid HTTP header value: printable characters, no line breaks, no spaces at either end`)
+      headers[name.toLowerCase()] = value
+    }
+    return Object.freeze(headers)
   }
 }

@@ -1,4 +1,4 @@
-import { boolean, headerValue, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
+import { boolean, headerList, headerValue, integer, keyValueList, list, oneOf, ratio, text, url, type Parser } from './parsers.ts'
 
 // Every environment variable the service reads, in one place: its parser, its
 // default (undefined means "optional, no default") and one line of doc. The
@@ -19,11 +19,11 @@ function variable<T> (parse: Parser<T>, defaultValue: T, doc: string, options: {
   return { parse, default: defaultValue, doc, ...options }
 }
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
-export const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
-export const TRACES_SAMPLERS = [
+const TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const
+const TRACES_SAMPLERS = [
   'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
 ] as const
 
@@ -100,6 +100,12 @@ export const schema = {
     'OTLP URL for traces, used as is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.'),
   OTEL_EXPORTER_OTLP_PROTOCOL: variable(oneOf(OTLP_PROTOCOLS), 'http/protobuf',
     'OTLP transport: `http/protobuf`, `http/json` or `grpc`.'),
+  OTEL_EXPORTER_OTLP_HEADERS: variable<Readonly<Record<string, string>> | undefined>(headerList(), undefined,
+    'Headers on every OTLP export, `name1=value1,name2=value2` (values percent-encoded): a vendor\'s API key. A secret: never logged; give sm://PROJECT/SECRET#VERSION or OTEL_EXPORTER_OTLP_HEADERS_FILE.',
+    { secret: true }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: variable<Readonly<Record<string, string>> | undefined>(headerList(), undefined,
+    'Headers on trace exports, added to `OTEL_EXPORTER_OTLP_HEADERS` (same name: this one wins). A secret, likewise.',
+    { secret: true }),
   OTEL_TRACES_SAMPLER: variable(oneOf(TRACES_SAMPLERS), 'parentbased_traceidratio',
     'Sampler. The default follows the caller\'s sampled flag (Cloud Run\'s `traceparent`) and samples new traces by ratio.'),
   OTEL_TRACES_SAMPLER_ARG: variable(ratio(), 1,
@@ -110,3 +116,7 @@ export const schema = {
 
 export type Schema = typeof schema
 export type ConfigValues = { [K in keyof Schema]: Schema[K]['default'] }
+
+/** The variables marked secret above: censored in every log line, never echoed in a config error. */
+export const SECRET_VARIABLES: ReadonlyArray<keyof Schema> = Object.freeze(
+  (Object.keys(schema) as Array<keyof Schema>).filter((name) => 'secret' in schema[name]))

@@ -1,4 +1,5 @@
 import type { MetadataServer } from './metadata-server.ts'
+import { createTokenCache, type FetchedToken } from './token-cache.ts'
 
 // An OAuth access token for the instance's service account, from the metadata
 // server. On Cloud Run this is exactly what Application Default Credentials
@@ -6,37 +7,26 @@ import type { MetadataServer } from './metadata-server.ts'
 // https://cloud.google.com/run/docs/container-contract#metadata-server
 
 const TOKEN_PATH = 'instance/service-accounts/default/token'
-/** Refresh this long before expiry, so a token never expires in flight. Tokens live about an hour. */
-const REFRESH_MARGIN_MS = 5 * 60_000
 
 export interface AccessTokenSource {
   /** A valid token, or undefined when the metadata server cannot give one. */
   token: () => Promise<string | undefined>
 }
 
+/** Tokens live about an hour, and are cached until 5 minutes before they expire (token-cache.ts). */
 export function createAccessTokenSource (metadata: MetadataServer, now: () => number = Date.now): AccessTokenSource {
-  let cached: { value: string, refreshAtMs: number } | undefined
-  let pending: Promise<string | undefined> | undefined
-
-  async function fetchToken (): Promise<string | undefined> {
+  async function fetchToken (): Promise<FetchedToken<string | undefined>> {
+    const failed = { value: undefined, expiresAtMs: undefined }
     const body = await metadata.getFresh(TOKEN_PATH)
-    if (body === undefined) return undefined
+    if (body === undefined) return failed
     try {
       const { access_token: value, expires_in: expiresInSeconds } = JSON.parse(body) as { access_token?: unknown, expires_in?: unknown }
-      if (typeof value !== 'string' || typeof expiresInSeconds !== 'number') return undefined
-      cached = { value, refreshAtMs: now() + expiresInSeconds * 1_000 - REFRESH_MARGIN_MS }
-      return value
+      if (typeof value !== 'string' || typeof expiresInSeconds !== 'number') return failed
+      return { value, expiresAtMs: now() + expiresInSeconds * 1_000 }
     } catch {
-      return undefined
+      return failed
     }
   }
 
-  return {
-    async token () {
-      if (cached !== undefined && now() < cached.refreshAtMs) return cached.value
-      // Concurrent exports share one request.
-      pending ??= fetchToken().finally(() => { pending = undefined })
-      return pending
-    },
-  }
+  return { token: createTokenCache(fetchToken, { now }) }
 }

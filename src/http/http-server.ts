@@ -25,7 +25,7 @@ const CONNECTION_TIMEOUT_MS = 3_600_000 + 60_000
  * SIGTERM, so any request still on its way is on the wire already, and
  * arrives within milliseconds; after this, closing cannot race one.
  */
-export const IDLE_CLOSE_GRACE_MS = 1_000
+const IDLE_CLOSE_GRACE_MS = 1_000
 
 /**
  * RFC 9112 §3.2: a Host with an invalid value, or given twice (joined into

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 // Graceful shutdown, in the order Cloud Run needs it. Cloud Run stops routing
 // new requests to an instance, then sends SIGTERM, then SIGKILL 10 s later:
 // https://cloud.google.com/run/docs/container-contract#instance-shutdown
-//  1. /ready turns 503 (lifecycle.beginDrain).
+//  1. /ready turns 503 (readiness.beginDrain).
 //  2. app.close(): the server stops accepting connections, idle keep-alive
 //     connections are closed at once (Node's server.close() does that since
 //     v19), busy ones get "Connection: close" on their last response.
@@ -51,7 +51,7 @@ export function createShutdown ({ app, logger, drainTimeoutMs, exit, telemetry }
   async function drain (reason: string, exitCode: number): Promise<void> {
     const startedAt = performance.now()
     logger.info({ reason, drainTimeoutMs }, 'Shutting down: draining in-flight requests')
-    app.lifecycle.beginDrain()
+    app.readiness.beginDrain()
     const deadline = setTimeout(() => {
       logger.error({ drainTimeoutMs }, 'Drain deadline passed with requests still in flight; exiting now')
       exit(1)

@@ -12,7 +12,7 @@ export const CENSORED = '[REDACTED]'
  * password is that short. Config errors never echo a secret of any length
  * (load-config.ts).
  */
-export const MIN_CENSORED_LENGTH = 8
+const MIN_CENSORED_LENGTH = 8
 
 /** A function that takes one serialized log line and returns it with every known secret value censored. */
 export function createCensor (values: Iterable<string>): ((line: string) => string) | undefined {

@@ -1,11 +1,11 @@
 import { isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api'
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino'
 import type { Config } from '../config/load-config.ts'
-import { schema } from '../config/schema.ts'
+import { SECRET_VARIABLES } from '../config/schema.ts'
 import { CENSORED, createCensor } from './censor.ts'
 import { ServiceError } from '../errors/service-error.ts'
 import { capLoggedField } from './field-limit.ts'
-import { traceLogFields } from './trace-context.ts'
+import { traceLogFields } from './trace-fields.ts'
 
 // Cloud Logging reads these special fields from each JSON line on stdout:
 // https://cloud.google.com/logging/docs/structured-logging
@@ -24,14 +24,14 @@ const SEVERITY_BY_LEVEL: Readonly<Record<string, string>> = {
   fatal: 'CRITICAL',
 }
 
-/** Headers that carry credentials. They are censored wherever they appear in a log line. */
-export const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
+/** Headers that carry credentials, as Node names them (lower case). */
+const REDACTED_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'] as const
 
-const SECRET_VARIABLES = Object.entries(schema).filter(([, spec]) => 'secret' in spec && spec.secret).map(([name]) => name)
-
+// pino's redaction takes paths, not "any depth": a `headers` object at the
+// top of a line, or one level down under any key (req, res, an upstream's
+// name). Secret values are caught at any depth by the censor (censor.ts).
 const REDACTED_PATHS = [
-  ...['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'httpRequest.headers']
-    .flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`)),
+  ...['headers', '*.headers'].flatMap((prefix) => REDACTED_HEADERS.map((header) => `${prefix}["${header}"]`)),
   // A config object, or a part of it, logged by mistake.
   ...SECRET_VARIABLES.flatMap((name) => [name, `*.${name}`]),
 ]

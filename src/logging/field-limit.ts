@@ -3,7 +3,7 @@
 // times in the lines of one 404. Fields a client can fill are cut to this.
 // A LogEntry may hold 256 KB in all: https://cloud.google.com/logging/quotas
 
-export const MAX_LOGGED_FIELD_CHARS = 2_048
+const MAX_LOGGED_FIELD_CHARS = 2_048
 
 /** The value, or its first MAX_LOGGED_FIELD_CHARS characters and how many more there were. */
 export function capLoggedField (value: string): string {

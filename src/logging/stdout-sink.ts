@@ -22,7 +22,7 @@ import { constants, fstatSync, openSync, writevSync } from 'node:fs'
 //   before the exit is lost or overtaken.
 
 /** Bytes of log lines waiting to be written, at most (characters, for lines not yet encoded). */
-export const MAX_QUEUED_BYTES = 8 * 1024 * 1024
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024
 /** How soon a full pipe is tried again. */
 const RETRY_MS = 5
 /** How long an exit waits for a full pipe before giving up on the rest: Cloud Run's SIGKILL comes 10 s after SIGTERM. */

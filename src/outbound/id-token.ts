@@ -1,3 +1,5 @@
+import { createTokenCache, type TokenCacheOptions } from '../gcp/token-cache.ts'
+
 // Google ID tokens for service-to-service calls to a private Cloud Run
 // upstream: the caller sends `Authorization: Bearer <token>` whose audience is
 // the upstream's URL. https://cloud.google.com/run/docs/authenticating/service-to-service
@@ -10,19 +12,10 @@ export interface IdTokenSource {
   getToken: () => Promise<string>
 }
 
-export interface IdTokenSourceOptions {
+export interface IdTokenSourceOptions extends TokenCacheOptions {
   audience: string
   fetchIdToken: IdTokenFetcher
-  /**
-   * Fetch a new token this long before the cached one expires, so a token
-   * never runs out on its way to the upstream. 5 minutes is
-   * google-auth-library's own eagerRefreshThresholdMillis.
-   */
-  refreshBeforeExpiryMs?: number
-  now?: () => number
 }
-
-const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000
 
 /** The `exp` claim of a JWT in epoch milliseconds, or undefined when it has none. */
 export function jwtExpiryMs (token: string): number | undefined {
@@ -37,39 +30,17 @@ export function jwtExpiryMs (token: string): number | undefined {
 }
 
 /**
- * Caches the token until shortly before it expires. Concurrent callers
- * share one fetch, so a burst of requests on a cold instance asks the
- * metadata server once (google-auth-library's IdTokenClient would ask once
- * per caller). A failed fetch is not cached: the next call tries again.
+ * Caches the token until 5 minutes before its `exp` (src/gcp/token-cache.ts):
+ * concurrent callers share one fetch, where google-auth-library's
+ * IdTokenClient would ask once per caller. A token without `exp` is used once
+ * and never cached: nothing says when it stops working.
  */
-export function createIdTokenSource ({
-  audience,
-  fetchIdToken,
-  refreshBeforeExpiryMs = DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
-  now = Date.now,
-}: IdTokenSourceOptions): IdTokenSource {
-  let cached: { token: string, refreshAtMs: number } | undefined
-  let pending: Promise<string> | undefined
-
-  async function fetchAndCache (): Promise<string> {
-    try {
-      const token = await fetchIdToken(audience)
-      const expiryMs = jwtExpiryMs(token)
-      // A token without `exp` is used once and never cached: we cannot tell when it stops working.
-      cached = expiryMs === undefined ? undefined : { token, refreshAtMs: expiryMs - refreshBeforeExpiryMs }
-      return token
-    } finally {
-      pending = undefined
-    }
-  }
-
-  return {
-    getToken () {
-      if (cached !== undefined && now() < cached.refreshAtMs) return Promise.resolve(cached.token)
-      pending ??= fetchAndCache()
-      return pending
-    },
-  }
+export function createIdTokenSource ({ audience, fetchIdToken, ...cacheOptions }: IdTokenSourceOptions): IdTokenSource {
+  const getToken = createTokenCache(async () => {
+    const token = await fetchIdToken(audience)
+    return { value: token, expiresAtMs: jwtExpiryMs(token) }
+  }, cacheOptions)
+  return { getToken }
 }
 
 /**

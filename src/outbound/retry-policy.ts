@@ -1,5 +1,7 @@
 // When to try an outbound call again, and how long to wait first. Pure
-// functions: the client in create-outbound-client.ts applies them.
+// functions: the client in create-outbound-client.ts applies them, and
+// Secret Manager's retries at boot wait by the same backoff
+// (src/secrets/secret-manager.ts).
 
 /**
  * Methods that RFC 9110 §9.2.2 defines as idempotent: sending one twice has

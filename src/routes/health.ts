@@ -18,7 +18,7 @@ const health: FastifyPluginAsync = async (app) => {
   // Readiness: boot has finished before the server listens, so this is 200
   // until SIGTERM starts the drain.
   app.get('/ready', { schema: statusSchema, config: { probe: true } }, async () => {
-    if (app.lifecycle.draining) throw new ServiceError(errors.NOT_READY, { message: 'The instance is draining' })
+    if (app.readiness.draining) throw new ServiceError(errors.NOT_READY, { message: 'The instance is draining' })
     return { status: 'ready' }
   })
 }

@@ -11,7 +11,7 @@ export interface HelloOptions {
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as the tutorial prints it. */
-export function formatTutorialTime (date: Date): string {
+function formatTutorialTime (date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ')
 }
 

@@ -1,7 +1,7 @@
 // Berglas's reference syntax for Secret Manager, which Cloud Run users know:
 // sm://PROJECT/SECRET#VERSION  (https://github.com/GoogleCloudPlatform/berglas)
 
-export const REFERENCE_PREFIX = 'sm://'
+const REFERENCE_PREFIX = 'sm://'
 
 export interface SecretReference {
   /** `projects/PROJECT/secrets/SECRET/versions/VERSION`, as sent to AccessSecretVersion. */

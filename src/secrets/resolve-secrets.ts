@@ -1,3 +1,4 @@
+import { invalidConfiguration, type ConfigProblem } from '../config/load-config.ts'
 import { schema } from '../config/schema.ts'
 import { errors } from '../errors/catalogue.ts'
 import { ServiceError } from '../errors/service-error.ts'
@@ -9,9 +10,10 @@ import { AccessFailure, createSecretManager, type AccessPolicy } from './secret-
 // Runs before loadConfig: turns secret references in the environment into
 // values, so that the config schema validates real values and never sees
 // where they came from. Never logs, and never puts a value in an error.
-// Not a Fastify plugin, unlike other clients (STYLE.md): the app is built from
-// the config, and the config needs the secrets first. The client it uses
-// lives only for the boot and is closed before the server listens.
+// Not a Fastify plugin, unlike other clients ("One plugin per concern" in
+// docs/architecture.md): the app is built from the config, and the config
+// needs the secrets first. The client it uses lives only for the boot and is
+// closed before the server listens.
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -41,7 +43,7 @@ interface Source { variable: string, reference?: SecretReference, file?: string 
 
 /** Finds every reference and every NAME_FILE; bad ones are config errors, reported together. */
 function findSources (env: Env): { sources: Source[], emulatorHost: string | undefined } {
-  const problems: Array<{ variable: string, reason: string }> = []
+  const problems: ConfigProblem[] = []
   const sources: Source[] = []
   for (const [variable, value] of Object.entries(env)) {
     if (value === undefined || !isSecretReference(value)) continue
@@ -70,12 +72,7 @@ function findSources (env: Env): { sources: Source[], emulatorHost: string | und
       problems.push({ variable: 'SECRET_MANAGER_EMULATOR_HOST', reason: (error as Error).message })
     }
   }
-  if (problems.length > 0) {
-    throw new ServiceError(errors.CONFIG_INVALID, {
-      message: `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.reason}`).join('; ')}`,
-      details: { problems },
-    })
-  }
+  if (problems.length > 0) throw invalidConfiguration(problems)
   return { sources, emulatorHost }
 }
 

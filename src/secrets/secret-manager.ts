@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelayMs, type BackoffOptions } from '../outbound/retry-policy.ts'
 import { crc32c } from './crc32c.ts'
 import { isRetryable, statusNameOf, type StatusName } from './fix-advice.ts'
 
@@ -10,8 +11,8 @@ export interface AccessPolicy {
   attemptTimeoutMs: number
   /** Calls in all, the first included. */
   maxAttempts: number
-  /** Wait before the second attempt; doubled for each one after, with jitter. */
-  initialBackoffMs: number
+  /** The wait between attempts: the outbound client's exponential backoff with full jitter (src/outbound/retry-policy.ts). */
+  backoff: BackoffOptions
 }
 
 /**
@@ -22,7 +23,7 @@ export interface AccessPolicy {
  * 10 s stay far inside Cloud Run's default startup probe (240 s), and an
  * unreachable Secret Manager still fails the revision within ~31 s.
  */
-export const DEFAULT_ACCESS_POLICY: AccessPolicy = { attemptTimeoutMs: 10_000, maxAttempts: 3, initialBackoffMs: 200 }
+const DEFAULT_ACCESS_POLICY: AccessPolicy = { attemptTimeoutMs: 10_000, maxAttempts: 3, backoff: { baseMs: 200, capMs: 2_000 } }
 
 export interface SecretManagerOptions {
   /** host:port of a plaintext endpoint that needs no credentials (an emulator or a test's fake). */
@@ -102,7 +103,7 @@ export async function createSecretManager ({ emulatorHost, policy = DEFAULT_ACCE
           throw new AccessFailure(status, attempt, String(details ?? message ?? status))
         }
         // Jitter spreads the retries of instances that start together.
-        await sleep(policy.initialBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2))
+        await sleep(backoffDelayMs(attempt - 1, policy.backoff))
       }
     }
   }

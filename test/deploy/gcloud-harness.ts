@@ -14,7 +14,7 @@ import { FAKE_DOMAIN, fakeHostNames, startFakeGoogleApis, type FakeGoogleApis } 
 // namespace (unshare -m, root only) whose /etc/hosts is the test's own.
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const GCLOUD = '/usr/bin/gcloud'
+const GCLOUD = '/usr/bin/gcloud'
 export const PROJECT = 'demo-project-7'
 export const REGION = 'us-central1'
 

@@ -6,7 +6,7 @@ import { delimiter, sep } from 'node:path'
 // `node` and `npm` are the machine's own, whatever their version.
 
 /** PATH as a shell outside npm sees it: without npm's node_modules/.bin entries. */
-export const MACHINE_PATH = (process.env.PATH ?? '')
+const MACHINE_PATH = (process.env.PATH ?? '')
   .split(delimiter)
   .filter((directory) => directory !== '' && !directory.split(sep).includes('node_modules'))
   .join(delimiter)

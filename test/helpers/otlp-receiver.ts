@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { startHttpServer } from './http.ts'
 
 // A real OTLP/HTTP receiver on loopback, for spans a spawned server exports
@@ -21,6 +22,7 @@ export interface ExportedSpan {
 export interface OtlpRequest {
   path: string | undefined
   contentType: string | undefined
+  headers: IncomingHttpHeaders
   body: Buffer
   receivedAtMs: number
 }
@@ -36,7 +38,7 @@ export async function startOtlpReceiver () {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
-      requests.push({ path: request.url, contentType: request.headers['content-type'], body: Buffer.concat(chunks), receivedAtMs: performance.now() })
+      requests.push({ path: request.url, contentType: request.headers['content-type'], headers: request.headers, body: Buffer.concat(chunks), receivedAtMs: performance.now() })
       response.setHeader('content-type', 'application/json')
       response.end('{}')
     })

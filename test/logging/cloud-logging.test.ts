@@ -44,18 +44,20 @@ describe('log lines in Cloud Logging format', () => {
     })
   })
 
-  it('when credentials appear in logged headers, then they are redacted', () => {
+  it('when credentials appear in a headers object at the top of a line or one level down, then they are redacted', () => {
     const logs = captureLogs(loadConfig({}))
     logs.logger.info({
       headers: { authorization: 'Bearer abc', cookie: 'a=b', 'x-api-key': 'k', 'proxy-authorization': 'p', accept: '*/*' },
       res: { headers: { 'set-cookie': 's=1' } },
+      payments: { headers: { authorization: 'Bearer pay' }, status: 502 },
     }, 'headers')
     const line = logs.lines()[0]
     expect(line?.headers).toStrictEqual({
       authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-api-key': '[REDACTED]', 'proxy-authorization': '[REDACTED]', accept: '*/*',
     })
     expect(line?.res).toStrictEqual({ headers: { 'set-cookie': '[REDACTED]' } })
-    expect(logs.text()).not.toMatch(/Bearer abc|a=b|s=1/)
+    expect(line?.payments).toStrictEqual({ headers: { authorization: '[REDACTED]' }, status: 502 })
+    expect(logs.text()).not.toMatch(/Bearer abc|a=b|s=1|Bearer pay/)
   })
 })
 

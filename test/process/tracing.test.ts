@@ -1,8 +1,10 @@
 import http from 'node:http'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { startServerProcess } from '../helpers/spawn-server.ts'
 import { startHttpServer } from '../helpers/http.ts'
 import { startOtlpReceiver, type ExportedSpan } from '../helpers/otlp-receiver.ts'
+import { startFakeSecretManager } from '../helpers/fake-secret-manager.ts'
+import { startOtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.ts'
 
 // The real server process, its real SDK (the server span, undici's
 // instrumentation, batch export) and a real OTLP/HTTP receiver on loopback.
@@ -27,6 +29,22 @@ function ancestorIds (spans: ExportedSpan[], start: ExportedSpan | undefined): s
   const ids: string[] = []
   for (let span = start; span?.parentSpanId !== undefined && span.parentSpanId !== ''; span = byId.get(span.parentSpanId)) ids.push(span.parentSpanId)
   return ids
+}
+
+/** The real server with `env`, one `GET /`, then SIGTERM: the drain exports what the request made. */
+async function serveOneGreetingThenStop (env: Record<string, string>) {
+  const server = await startServerProcess(env)
+  await get(server.port, '/')
+  server.child.kill('SIGTERM')
+  expect(await server.exited).toBe(0)
+  return server
+}
+
+/** The span ID of the greeting's request line, as the collector receives it: raw bytes. */
+function greetingSpanIdBytes (logs: Array<Record<string, unknown>>): Buffer {
+  const spanId = String(logs.find((line) => line.message === 'GET / 200')?.['logging.googleapis.com/spanId'])
+  expect(spanId).toMatch(/^[\da-f]{16}$/)
+  return Buffer.from(spanId, 'hex')
 }
 
 /** A metadata server that answers like Cloud Run's. */
@@ -173,15 +191,39 @@ describe('traces from the server process', () => {
 
   it('when the default protocol is used, then the spans arrive as OTLP protobuf', async () => {
     const receiver = await startOtlpReceiver()
-    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces` })
-    await get(server.port, '/')
-    server.child.kill('SIGTERM')
-    expect(await server.exited).toBe(0)
+    const server = await serveOneGreetingThenStop({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces` })
     expect(receiver.requests.map((request) => [request.path, request.contentType])).toStrictEqual([['/custom/traces', 'application/x-protobuf']])
     // The span ID in the request's log line, as raw bytes, is inside the message.
-    const spanId = String(server.logs().find((line) => line.message === 'GET / 200')?.['logging.googleapis.com/spanId'])
-    expect(spanId).toMatch(/^[\da-f]{16}$/)
-    expect(receiver.requests[0]?.body.includes(Buffer.from(spanId, 'hex'))).toBe(true)
+    expect(receiver.requests[0]?.body.includes(greetingSpanIdBytes(server.logs()))).toBe(true)
+  })
+
+  it('when the OTLP headers are a Secret Manager reference, then the collector receives the secret\'s headers and no log line shows them', async () => {
+    const sm = await startFakeSecretManager()
+    onTestFinished(() => sm.close())
+    sm.on('projects/my-project/secrets/otlp-headers/versions/2', { value: 'x-vendor-key=vendor%20key%2012345,x-team=payments\n' })
+    const receiver = await startOtlpReceiver()
+    const server = await serveOneGreetingThenStop({
+      SECRET_MANAGER_EMULATOR_HOST: sm.host,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_HEADERS: 'sm://my-project/otlp-headers#2',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=checkout-team',
+    })
+    expect(receiver.requests.map((request) => [request.headers['x-vendor-key'], request.headers['x-team']])).toStrictEqual([['vendor key 12345', 'checkout-team']])
+    const logged = server.logs().map((line) => JSON.stringify(line)).join('\n')
+    expect(logged).toContain('"message":"GET / 200"')
+    expect(logged).not.toMatch(/vendor key 12345|vendor%20key|checkout-team/)
+  })
+
+  it('when the protocol is grpc, then the spans arrive over gRPC with the configured headers as metadata', async () => {
+    const receiver = await startOtlpGrpcReceiver()
+    onTestFinished(() => receiver.close())
+    const server = await serveOneGreetingThenStop({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_HEADERS: 'X-Vendor-Key=grpc%20key%2012345',
+    })
+    expect(receiver.exports.map((received) => received.metadata['x-vendor-key'])).toStrictEqual(['grpc key 12345'])
+    expect(receiver.exports[0]?.body.includes(greetingSpanIdBytes(server.logs()))).toBe(true)
   })
 
   it('when no endpoint is configured, then nothing is exported and nothing is printed, yet the logs follow the caller\'s trace and outbound calls carry it on', async () => {

@@ -16,6 +16,8 @@ const failingRoutes: FastifyPluginAsync = async (app) => {
     throw new ServiceError(errors.OVERLOADED, { message: 'pool exhausted at db-7', headers: { 'retry-after': '3' } })
   })
   app.post('/echo', async (request) => ({ received: request.body }))
+  // A route with a parameter, as in docs/how-to/add-a-route.md.
+  app.get<{ Params: { name: string } }>('/greet/:name', async (request) => ({ greeting: `Hello, ${request.params.name}` }))
 }
 
 describe('error responses', () => {
@@ -33,6 +35,23 @@ describe('error responses', () => {
     expect(response.statusCode).toBe(405)
     expect(response.headers.allow).toBe('GET, HEAD')
     expect(response.json()).toStrictEqual({ code: 'SVC_METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /health' })
+  })
+
+  it('when a route with a parameter exists but not for the method, then the client gets 405 with Allow, not 404', async () => {
+    const { app } = await buildTestApp({}, { routes: [failingRoutes] })
+    const response = await app.inject({ method: 'DELETE', url: '/greet/Ada?loud=1' })
+    expect(response.statusCode).toBe(405)
+    expect(response.headers.allow).toBe('GET, HEAD')
+    expect(response.json()).toStrictEqual({ code: 'SVC_METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /greet/Ada' })
+  })
+
+  it('when a path matches no route for any method, then the client gets 404, even beside a route with a parameter', async () => {
+    const { app } = await buildTestApp({}, { routes: [failingRoutes] })
+    for (const path of ['/greet', '/greet/Ada/again']) {
+      const response = await app.inject({ method: 'DELETE', url: path })
+      expect(response.statusCode, path).toBe(404)
+      expect(response.json()).toStrictEqual({ code: 'SVC_ROUTE_NOT_FOUND', message: `No route for DELETE ${path}` })
+    }
   })
 
   it('when a handler hits a bug, then the client gets a bare 500, the log has one ERROR line with the stack for Error Reporting, and the app keeps serving', async () => {

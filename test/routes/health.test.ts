@@ -19,7 +19,7 @@ describe('probes', () => {
 
   it('when the instance is draining, then /ready answers 503 and /health still 200', async () => {
     const { app } = await buildTestApp()
-    app.lifecycle.beginDrain()
+    app.readiness.beginDrain()
     const ready = await app.inject({ method: 'GET', url: '/ready' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json()).toStrictEqual({ code: 'SVC_NOT_READY', message: 'The instance is not ready' })

@@ -1,12 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { readFileSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
 import { machineEnv, machineNode } from '../helpers/machine-node.ts'
+import { copyProjectFiles, ROOT } from '../helpers/project-copy.ts'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string, version: string }
 // The name this project has now: the template's, or a fork's after its rename.
 const CURRENT_NAME = PKG.name
@@ -19,16 +17,7 @@ const MACHINE_NODE = machineNode()
 
 /** A fresh clone before `npm ci`: the project's files as git sees them (tracked and new), committed to a new repository, no node_modules. */
 function cloneProject (): string {
-  const copy = mkdtempSync(join(tmpdir(), 'new-service-'))
-  onTestFinished(() => rmSync(copy, { recursive: true, force: true }))
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
-    // In a clone this test made, node_modules is a symlink, which .gitignore's
-    // `node_modules/` (folders only) does not hide.
-    .split('\0').filter((file) => file !== '' && file !== 'node_modules')
-  for (const file of files) {
-    mkdirSync(dirname(join(copy, file)), { recursive: true })
-    cpSync(join(ROOT, file), join(copy, file))
-  }
+  const copy = copyProjectFiles('new-service-')
   // A fork is a git repository: the deploy scripts name images by commit.
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=fork', '-c', 'user.email=fork@example.com', ...args], { cwd: copy, stdio: 'ignore' })
   git('init', '-q')

@@ -9,7 +9,7 @@ import { ServiceError } from '../../src/errors/service-error.ts'
 import { startFakeSecretManager, type FakeSecretManager } from '../helpers/fake-secret-manager.ts'
 
 // Short deadlines so that the failure cases take well under a second each.
-const policy = { attemptTimeoutMs: 300, maxAttempts: 3, initialBackoffMs: 10 }
+const policy = { attemptTimeoutMs: 300, maxAttempts: 3, backoff: { baseMs: 10, capMs: 20 } }
 const PINNED = 'projects/my-project/secrets/api-key/versions/3'
 const LATEST = 'projects/my-project/secrets/api-key/versions/latest'
 

@@ -4,7 +4,7 @@ import { createMetadataServer } from '../../src/gcp/metadata-server.ts'
 import { createAccessTokenSource } from '../../src/gcp/access-token.ts'
 import { createResource } from '../../src/telemetry/resource.ts'
 import { createSampler } from '../../src/telemetry/sampler.ts'
-import { createSpanExporter, tracesEndpoint } from '../../src/telemetry/exporter.ts'
+import { createSpanExporter, exportHeaders, tracesEndpoint } from '../../src/telemetry/exporter.ts'
 import { startHttpServer } from '../helpers/http.ts'
 
 const noTokens = { token: async () => undefined }
@@ -34,6 +34,28 @@ describe('the exporter', () => {
   it('when otlp is chosen without an endpoint, or none is chosen, then there is no exporter', async () => {
     await expect(createSpanExporter(loadConfig({}), noTokens)).resolves.toBeUndefined()
     await expect(createSpanExporter(loadConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }), noTokens)).resolves.toBeUndefined()
+  })
+})
+
+describe('the export headers', () => {
+  const google = 'https://telemetry.googleapis.com/v1/traces'
+  const tokens = { token: async () => 'service-account-token' }
+
+  it('when the endpoint is Google\'s, then the service account\'s token is added to the configured headers', async () => {
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'x-team=a', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=b' })
+    expect(await exportHeaders(config, google, tokens)()).toStrictEqual({ 'x-team': 'b', authorization: 'Bearer service-account-token' })
+    expect(await exportHeaders(config, google, noTokens)()).toStrictEqual({ 'x-team': 'b' })
+  })
+
+  it('when an authorization header is configured, then it is sent as it is, and no token is asked for', async () => {
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20from-gcloud' })
+    const refusing = { token: async () => { throw new Error('no token should be asked for') } }
+    expect(await exportHeaders(config, google, refusing)()).toStrictEqual({ authorization: 'Bearer from-gcloud' })
+  })
+
+  it('when the endpoint is not Google\'s, then only the configured headers go, never the token', async () => {
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'x-honeycomb-team=key' })
+    expect(await exportHeaders(config, 'https://api.honeycomb.io/v1/traces', tokens)()).toStrictEqual({ 'x-honeycomb-team': 'key' })
   })
 })
 

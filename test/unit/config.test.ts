@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_HEADERS: undefined,
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: undefined,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: 1,
       TRACE_IGNORED_PATHS: ['/health', '/ready'],
@@ -141,6 +143,34 @@ describe('loadConfig', () => {
       { variable: 'OTEL_EXPORTER_OTLP_PROTOCOL', reason: 'must be one of http/protobuf, http/json, grpc, got "http"' },
       { variable: 'OTEL_TRACES_SAMPLER_ARG', reason: 'must be a number between 0 and 1, got "1.5"' },
       { variable: 'TRACE_IGNORED_PATHS', reason: 'must be a comma-separated list of paths starting with /, got "health"' },
+    ])
+  })
+
+  it('when OTLP headers are set, then they are read as the spec defines them, and their values are among those the logger censors', () => {
+    const config = loadConfig({
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20token-1234567, x-tenant=acme',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=abc%3D%3D',
+    })
+    expect(config.OTEL_EXPORTER_OTLP_HEADERS).toStrictEqual({ authorization: 'Bearer token-1234567', 'x-tenant': 'acme' })
+    expect(config.OTEL_EXPORTER_OTLP_TRACES_HEADERS).toStrictEqual({ 'x-api-key': 'abc==' })
+    expect(secretValuesOf(config)).toStrictEqual(['Bearer token-1234567', 'acme', 'abc=='])
+  })
+
+  it('when OTLP headers are malformed, then the error names the variable and the header, never the value', () => {
+    const error = configError({
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%0Asecret-token-1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'secret-token-2',
+    })
+    expect(error.details?.problems).toStrictEqual([
+      {
+        variable: 'OTEL_EXPORTER_OTLP_HEADERS',
+        reason: 'has a value for authorization that is not a valid HTTP header value: printable characters, no line breaks, no spaces at either end (the value is a secret, so it is not shown)',
+      },
+      { variable: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', reason: 'must be key=value pairs separated by commas (the value is a secret, so it is not shown)' },
+    ])
+    expect(error.message).not.toMatch(/secret-token/)
+    expect(configError({ OTEL_EXPORTER_OTLP_HEADERS: 'bad name=1' }).details?.problems).toStrictEqual([
+      { variable: 'OTEL_EXPORTER_OTLP_HEADERS', reason: 'has an invalid header name "bad name" (the value is a secret, so it is not shown)' },
     ])
   })
 

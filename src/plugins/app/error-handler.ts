@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import FindMyWay, { type Config as FindMyWayConfig, type HTTPMethod, type HTTPVersion } from 'find-my-way'
 import { toErrorResponse } from '../../errors/classify.ts'
 import { ServiceError } from '../../errors/service-error.ts'
 import { errors } from '../../errors/catalogue.ts'
@@ -27,21 +28,31 @@ export default fp(async function errorHandlerPlugin (app) {
     reply.code(response.statusCode).headers(response.headers).header('cache-control', 'no-store').send(response.body)
   })
 
-  // Methods served per exact path, to tell "wrong method" (405) from "no such route" (404).
-  const methodsByPath = new Map<string, Set<string>>()
+  // 405 or 404 for a request no route took: the routes are matched again,
+  // with find-my-way (the router inside Fastify) set up as Fastify's own, for
+  // every method that has routes, so that `DELETE /greet/Ada` finds
+  // `GET /greet/:name` just as `DELETE /health` finds `GET /health`.
+  const { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength, allowUnsafeRegex, useSemicolonDelimiter } = app.initialConfig
+  // find-my-way reads useSemicolonDelimiter, but its typings leave it out.
+  const routerOptions: FindMyWayConfig<HTTPVersion.V1> & { useSemicolonDelimiter?: boolean | undefined } =
+    { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength, allowUnsafeRegex, useSemicolonDelimiter }
+  const routes = FindMyWay(routerOptions)
+  const routedMethods = new Set<HTTPMethod>()
   app.addHook('onRoute', (route) => {
-    const methods = methodsByPath.get(route.url) ?? new Set<string>()
-    for (const method of [route.method].flat()) methods.add(method)
-    methodsByPath.set(route.url, methods)
+    for (const method of [route.method].flat() as HTTPMethod[]) {
+      routedMethods.add(method)
+      // Routes that differ only by constraints (host, version) are one path here.
+      if (!routes.hasRoute(method, route.url)) routes.on(method, route.url, () => {})
+    }
   })
 
   app.setNotFoundHandler((request) => {
     const path = request.url.split('?', 1)[0] ?? request.url
-    const allowed = methodsByPath.get(path)
-    if (allowed === undefined) throw new ServiceError(errors.ROUTE_NOT_FOUND, { message: `No route for ${request.method} ${path}` })
+    const allowed = [...routedMethods].filter((method) => routes.find(method, request.url) !== null)
+    if (allowed.length === 0) throw new ServiceError(errors.ROUTE_NOT_FOUND, { message: `No route for ${request.method} ${path}` })
     throw new ServiceError(errors.METHOD_NOT_ALLOWED, {
       message: `${request.method} is not allowed on ${path}`,
-      headers: { allow: [...allowed].sort().join(', ') },
+      headers: { allow: allowed.sort().join(', ') },
     })
   })
 }, { name: 'error-handler' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCloudTraceContext } from '../../src/logging/trace-context.ts'
+import { parseCloudTraceContext } from '../../src/telemetry/cloud-trace-propagator.ts'
 
 describe('parseCloudTraceContext', () => {
   it('when the span is decimal, then it is converted to 16 hex digits', () => {
