@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
+const NEW_SERVICE_TEST = 'test/scripts/new-service.test.ts'
+
 export default defineConfig({
   test: {
     setupFiles: ['test/helpers/loopback-guard.ts'],
@@ -13,9 +15,13 @@ export default defineConfig({
     maxWorkers: 2,
     // The deploy tests run gcloud (CPU-heavy, seconds per call): they run
     // after the rest, so they cannot starve the timing-sensitive process tests.
+    // The renamed-clone test runs the whole suite again, so it runs last and
+    // alone: beside the other files, its copy's load and timing tests would
+    // share two cores with theirs.
     projects: [
-      { extends: true, test: { name: 'service', include: ['test/**/*.test.ts'], exclude: ['test/deploy/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'service', include: ['test/**/*.test.ts'], exclude: ['test/deploy/**', NEW_SERVICE_TEST], sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'clone', include: [NEW_SERVICE_TEST], sequence: { groupOrder: 2 } } },
     ],
   },
 })

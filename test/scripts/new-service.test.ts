@@ -100,7 +100,9 @@ describe(`npm run new-service, on the machine's own node (v${MACHINE_NODE.major}
     if (NESTED) return
     // `npm ci` would fetch the same locked packages again; the project's own stand in for them.
     symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'))
-    const suite = spawnSync('npm', ['test'], { cwd: clone, encoding: 'utf8', env: { ...process.env, ...machineEnv(), NEW_SERVICE_COPY: '1' } })
-    expect(suite.status, `the renamed clone's npm test failed:\n${suite.stdout.slice(-4_000)}\n${suite.stderr.slice(-2_000)}`).toBe(0)
+    // A failing test can print a server's whole stdout: room for it, so that the report below is the suite's own.
+    const suite = spawnSync('npm', ['test'], { cwd: clone, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, ...machineEnv(), NEW_SERVICE_COPY: '1' } })
+    const failures = suite.stdout.split('\n').filter((line) => /FAIL|×/.test(line)).join('\n')
+    expect(suite.status, `the renamed clone's npm test failed (${suite.error?.message ?? `status ${suite.status}, signal ${suite.signal}`}):\n${failures}\n…\n${suite.stdout.slice(-4_000)}\n${suite.stderr.slice(-2_000)}`).toBe(0)
   }, 900_000)
 })
