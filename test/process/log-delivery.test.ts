@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { runLoad } from '../../scripts/loadtest/run.ts'
 import { summarise } from '../../scripts/loadtest/summary.ts'
 import { builtServer } from '../helpers/built-server.ts'
+import { CLOUD_RUN_512_MIB_HEAP, rssMiB } from '../helpers/process-memory.ts'
 import { spawnServer, startServerProcess, type ServerProcess } from '../helpers/spawn-server.ts'
 
 // Log lines leave through src/logging/stdout-sink.ts: in order, promptly,
@@ -11,22 +11,10 @@ import { spawnServer, startServerProcess, type ServerProcess } from '../helpers/
 // pipe) and looks for the lines there.
 
 const SLOW_SERVER = 'test/fixtures/server-with-slow-route.ts'
-/**
- * The V8 heap Node sizes for Cloud Run's default instance: inside a 512 MiB
- * memory cgroup, Node reads the limit and V8's heap_size_limit comes out at
- * 271,581,184 bytes, the same as with these two flags. On a large test
- * machine V8 would otherwise grow its young generation to 64–128 MB under
- * any load, hiding what the log queue itself holds.
- */
-const CLOUD_RUN_512_MIB_HEAP = '--max-semi-space-size=1 --max-old-space-size=256'
 const NUMBERED = 2_000
 
 function numberedLines (server: ServerProcess): number[] {
   return server.logs().filter((line) => typeof line.line === 'number').map((line) => line.line as number)
-}
-
-function rssMiB (pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024
 }
 
 describe('log lines on the way out of the process', () => {
@@ -51,7 +39,7 @@ describe('log lines on the way out of the process', () => {
   })
 
   it('when nobody reads stdout for seconds under load, then the server keeps serving, the lines it could not hold are dropped and counted in one WARNING, and every request is either logged or counted', async () => {
-    const server = await startServerProcess({ NODE_OPTIONS: CLOUD_RUN_512_MIB_HEAP }, builtServer())
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', NODE_OPTIONS: CLOUD_RUN_512_MIB_HEAP }, builtServer())
     const pid = server.child.pid as number
     const rssBefore = rssMiB(pid)
     // The pipe fills (64 KB) and stays full: the reader has stopped.
