@@ -57,12 +57,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
+/**
+ * V8's heap as Node sizes it on Cloud Run's default instance (512 MiB), for
+ * every target alike. Inside a 512 MiB memory cgroup Node gives V8 a heap
+ * limit of 259 MiB and a new space of about 5 MiB; on a 24 GiB machine it
+ * would let the new space grow to 128 MiB under load, in steps of tens of
+ * MiB, and RSS with it (in a 60 s soak, the service was at 129 MiB after
+ * 5 s and 206 MiB at the end; inside the cgroup, 103 to 107 MiB throughout).
+ * These flags give a heap limit within 2 % of the cgroup's and a new space
+ * of 4 MiB, without root.
+ */
+const CLOUD_RUN_512_MIB_HEAP = ['--max-semi-space-size=2', '--max-old-space-size=256']
+
 export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}): Promise<RunningTarget> {
   const port = await freePort()
   const startedAt = performance.now()
   // stdout is a pipe, as on Cloud Run, read as fast as it fills and counted
   // (log bytes per request); stderr is kept for crashes.
-  const { command, args } = pinnedNode(target.args)
+  const { command, args } = pinnedNode([...CLOUD_RUN_512_MIB_HEAP, ...target.args])
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
