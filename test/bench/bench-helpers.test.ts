@@ -22,7 +22,8 @@ describe('bench helpers', () => {
     expect(ownerOf('file:///app/node_modules/fastify/lib/route.js')).toBe('fastify')
     expect(ownerOf('file:///app/node_modules/@fastify/helmet/index.js')).toBe('@fastify/helmet')
     expect(ownerOf('file:///app/node_modules/fastify/node_modules/semver/index.js')).toBe('semver')
-    expect(ownerOf('file:///app/dist/app.js')).toBe('the service (dist/)')
+    expect(ownerOf('file:///app/dist/app.js')).toBe('the bundle (dist/; profile dist-tsc/ to see packages)')
+    expect(ownerOf('file:///app/dist-tsc/plugins/app/request-logging.js')).toBe('src/plugins/app/request-logging.ts')
     expect(ownerOf('node:internal/modules/cjs/loader')).toBeUndefined()
   })
 
