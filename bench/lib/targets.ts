@@ -7,10 +7,11 @@ export const BASELINE = 'Fastify (bare)'
 export const SERVICE = 'service'
 export const OTLP_TENTH = 'service, OTLP 10 %'
 export const OTLP_ALL = 'service, OTLP every request'
+/** The default before ADR 0010: a request line per request. */
+export const OLD_DEFAULT = 'service, LOG_REQUESTS=true'
 const HEADERS = 'Fastify + security headers'
 const SWITCHES_OFF = 'service, switches off'
 const SHEDDING = 'service, + shedding'
-const TRACING = 'service, + tracing'
 
 export interface BenchTarget extends Target {
   /** In the headline table, the chart and the 200-connection runs; otherwise a ledger step, measured at the first connection count only. */
@@ -29,15 +30,15 @@ export function benchTargets (sinkUrl: string): BenchTarget[] {
   return [
     { name: NODE_HTTP, args: ['dist-bench/bench/baseline-node-http.js'], env: {}, headline: true, coldStart: true, compileCache: false },
     { name: BASELINE, args: ['dist-bench/bench/baseline-fastify.js'], env: {}, headline: true, coldStart: true, compileCache: true },
-    // The default config: tracing on with no exporter, a request line per request, shedding, security headers.
+    // The default config: tracing on with no exporter, shedding, security headers, no request line.
     service(SERVICE, {}, { headline: true, coldStart: true, compileCache: true }),
+    service(OLD_DEFAULT, { LOG_REQUESTS: 'true' }, { headline: true }),
     // Spans exported over OTLP/HTTP to the local sink, 10 % of traces, then every one.
     service(OTLP_TENTH, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER_ARG: '0.1' }, { headline: true, coldStart: true }),
     service(OTLP_ALL, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl }, { headline: true }),
     { name: HEADERS, args: ['dist-bench/bench/baseline-fastify-headers.js'], env: {}, headline: false, coldStart: false, compileCache: false },
     service(SWITCHES_OFF, OFF),
     service(SHEDDING, { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false' }),
-    service(TRACING, { LOG_REQUESTS: 'false' }),
   ]
 }
 
@@ -62,8 +63,8 @@ export const LEDGER: LedgerStep[] = [
     how: '`dist/server.js` with `OTEL_SDK_DISABLED=true LOG_REQUESTS=false SHED_EVENT_LOOP_DELAY_MS=0`: its HTTP server (timeouts, Host check, pipelining bound), trust proxy, the routes\' response schema and the error and readiness plugins, which add no hook to a request that succeeds',
   },
   { feature: 'load shedding', with: SHEDDING, without: SWITCHES_OFF, how: 'the same with shedding back on (`SHED_EVENT_LOOP_DELAY_MS` default)' },
-  { feature: 'tracing, no exporter', with: TRACING, without: SHEDDING, how: 'the same with tracing on (`OTEL_SDK_DISABLED` default): a server span per request, unrecorded' },
-  { feature: 'request log line', with: SERVICE, without: TRACING, how: 'the default config: the same with `LOG_REQUESTS` on' },
+  { feature: 'tracing, no exporter', with: SERVICE, without: SHEDDING, how: 'the same with tracing on (`OTEL_SDK_DISABLED` default): the default config, a server span per request, unrecorded' },
+  { feature: 'request log line', with: OLD_DEFAULT, without: SERVICE, how: 'the default config with `LOG_REQUESTS=true`, the default before ADR 0010' },
   { feature: 'exporting 10 % of traces', with: OTLP_TENTH, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set and `OTEL_TRACES_SAMPLER_ARG=0.1`' },
   { feature: 'exporting every trace', with: OTLP_ALL, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set' },
 ]

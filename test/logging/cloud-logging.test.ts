@@ -69,7 +69,7 @@ describe('request log lines', () => {
   })
 
   it('when a request finishes, then one line carries httpRequest as Cloud Logging reads it', async () => {
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'test-project' })
     await app.inject({
       method: 'GET',
       url: '/?a=1',
@@ -92,7 +92,7 @@ describe('request log lines', () => {
   })
 
   it('when a client forges extra X-Forwarded-For entries, then remoteIp is the one Google\'s front end appended', async () => {
-    const { app, logs } = await buildTestApp()
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' })
     await app.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-for': '6.6.6.6, 198.51.100.7' } })
     expect(logs.lines().find((line) => line.httpRequest !== undefined)?.httpRequest).toMatchObject({ remoteIp: '198.51.100.7' })
   })
@@ -103,8 +103,18 @@ describe('request log lines', () => {
     expect(logs.lines()).toStrictEqual([])
   })
 
+  it('when LOG_REQUESTS is not set, then no request line is written (Cloud Run writes its own request log)', async () => {
+    const { app, logs } = await buildTestApp()
+    expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404)
+    // The 404's own line, from the error handler, and no httpRequest line for either request.
+    expect(logs.lines()).toStrictEqual([
+      { severity: 'INFO', timestamp: expect.any(String), code: 'SVC_ROUTE_NOT_FOUND', statusCode: 404, message: 'No route for GET /nope' },
+    ])
+  })
+
   it('when a request fails with 500, then its request line is ERROR', async () => {
-    const { app, logs } = await buildTestApp({}, {
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' }, {
       routes: [async (instance) => { instance.get('/fail', async () => { throw new Error('x') }) }],
     })
     await app.inject({ method: 'GET', url: '/fail' })
@@ -112,19 +122,19 @@ describe('request log lines', () => {
   })
 
   it('when a client sends X-Forwarded-Host and an unknown X-Forwarded-Proto, then requestUrl names the Host it asked and the scheme it used', async () => {
-    const { app, logs } = await buildTestApp()
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' })
     await app.inject({ method: 'GET', url: '/', headers: { host: 'hello.a.run.app', 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'gopher' } })
     expect(logs.lines().find((line) => line.httpRequest !== undefined)?.httpRequest).toMatchObject({ requestUrl: 'http://hello.a.run.app/' })
   })
 
   it('when no proxy hop is trusted (TRUST_PROXY_HOPS=0), then X-Forwarded-Proto and X-Forwarded-For are not believed', async () => {
-    const { app, logs } = await buildTestApp({ TRUST_PROXY_HOPS: '0' })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', TRUST_PROXY_HOPS: '0' })
     await app.inject({ method: 'GET', url: '/', headers: { host: 'hello.a.run.app', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } })
     expect(logs.lines().find((line) => line.httpRequest !== undefined)?.httpRequest).toMatchObject({ requestUrl: 'http://hello.a.run.app/', remoteIp: '127.0.0.1' })
   })
 
   it('when X-Forwarded-For holds no IP address where the client\'s should be, then remoteIp is the socket\'s peer', async () => {
-    const { app, logs } = await buildTestApp()
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' })
     await app.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-for': 'not-an-ip"}{' } })
     const line = logs.lines().find((entry) => entry.httpRequest !== undefined)
     expect(line?.httpRequest).toMatchObject({ remoteIp: '127.0.0.1' })
@@ -132,7 +142,7 @@ describe('request log lines', () => {
   })
 
   it('when the request target is in absolute form, then requestUrl is that URL as sent, not glued to the Host', async () => {
-    const { app, logs } = await buildTestApp()
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
     await rawRequest(port, 'GET http://evil.example/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
@@ -141,7 +151,7 @@ describe('request log lines', () => {
   })
 
   it('when a 404 answers a 15 KB URL with a 15 KB User-Agent, then no logged field holds more than 2 KB of them: two lines, under 12 KB together', async () => {
-    const { app, logs } = await buildTestApp()
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' })
     const path = `/${'a'.repeat(15_000)}`
     expect((await app.inject({ method: 'GET', url: path, headers: { 'user-agent': 'b'.repeat(15_000) } })).statusCode).toBe(404)
     expect(logs.lines().map((line) => line.message.slice(0, 20))).toStrictEqual(['No route for GET /aa', 'GET /aaaaaaaaaaaaaaa'])

@@ -27,7 +27,7 @@ function requestSpan (spans: ReadableSpan[]): ReadableSpan | undefined {
 describe('log-trace correlation', () => {
   it('when a request carries a W3C traceparent, then every line logged for it names that trace and a span of the request', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, {
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }, {
       serverSpans: tracing.serverSpans,
       routes: [async (instance) => {
         instance.get('/work', async (request) => { request.log.info('doing work'); return 'done' })
@@ -53,7 +53,7 @@ describe('log-trace correlation', () => {
 
   it('when a request carries X-Cloud-Trace-Context, then its decimal span ID becomes the parent, as 16 hex digits', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     // 12345678901234567890 = 0xab54a98ceb1f0ad2
     await app.inject({ method: 'GET', url: '/', headers: { 'x-cloud-trace-context': `${TRACE_ID.toUpperCase()}/12345678901234567890;o=1` } })
     const span = requestSpan(tracing.spans())
@@ -67,7 +67,7 @@ describe('log-trace correlation', () => {
 
   it('when the caller did not sample the trace, then nothing is recorded and the lines say trace_sampled false', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     await app.inject({ method: 'GET', url: '/', headers: { 'x-cloud-trace-context': `${TRACE_ID}/12345678901234567890;o=0` } })
     expect(tracing.spans()).toStrictEqual([])
     expect(logLinesWithTrace(logs.lines())[0]).toMatchObject({
@@ -78,7 +78,7 @@ describe('log-trace correlation', () => {
 
   it('when both headers are present, then traceparent wins', async () => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }, { serverSpans: tracing.serverSpans })
     await app.inject({
       method: 'GET',
       url: '/',
@@ -99,7 +99,7 @@ describe('log-trace correlation', () => {
       response.end('project-from-metadata')
     })
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
     for (let i = 0; i < 3; i++) {
       await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     }
@@ -113,7 +113,7 @@ describe('log-trace correlation', () => {
     const metadata = createMetadataServer(loadConfig({}))
     await expect(metadata.get('project/project-id')).resolves.toBeUndefined()
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({}, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true' }, { serverSpans: tracing.serverSpans })
     await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     const [line] = logLinesWithTrace(logs.lines())
     expect(line?.['logging.googleapis.com/trace']).toBeUndefined()
@@ -128,7 +128,7 @@ describe('log-trace correlation', () => {
       response.end(calls === 1 ? 'unavailable' : 'second-try-project')
     })
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', K_SERVICE: 'hello', GCE_METADATA_HOST: `127.0.0.1:${metadata.port}` }, { serverSpans: tracing.serverSpans })
     const first = await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     expect(first.statusCode).toBe(200)
     await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
@@ -137,7 +137,7 @@ describe('log-trace correlation', () => {
   })
 
   it('when tracing is off (OTEL_SDK_DISABLED), then no line carries trace fields, whatever the request sent', async () => {
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project', OTEL_SDK_DISABLED: 'true' })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project', OTEL_SDK_DISABLED: 'true' })
     await app.inject({ method: 'GET', url: '/', headers: { traceparent: TRACEPARENT } })
     expect(logs.lines().map((line) => line.message)).toStrictEqual(['GET / 200'])
     expect(logLinesWithTrace(logs.lines())).toStrictEqual([])
@@ -145,7 +145,7 @@ describe('log-trace correlation', () => {
 
   it('when a line is logged outside any request, then it carries no trace fields', async () => {
     useTestTracing()
-    const { logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'my-project' })
+    const { logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' })
     logs.logger.info('between requests')
     expect(logs.lines()).toStrictEqual([{ severity: 'INFO', timestamp: expect.any(String), message: 'between requests' }])
   })

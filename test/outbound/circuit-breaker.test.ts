@@ -39,7 +39,7 @@ async function callTimes (app: FastifyInstance, times: number): Promise<string[]
 
 async function openBreaker (script: Behaviour[], env: Record<string, string> = {}) {
   const upstream = await startFakeUpstream(script)
-  const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV, ...env })
+  const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', UPSTREAM_URL: upstream.url, ...BREAKER_ENV, ...env })
   expect(await callTimes(app, 3)).toStrictEqual([UNAVAILABLE, UNAVAILABLE, UNAVAILABLE])
   expect(app.upstream?.breakerState).toBe('open')
   return { upstream, app, logs }
@@ -71,7 +71,7 @@ describe('the upstream circuit breaker', () => {
 
   it('when fewer calls than BREAKER_VOLUME_THRESHOLD have failed, then it stays closed and every call reaches the upstream', async () => {
     const upstream = await startFakeUpstream([{ status: 500 }])
-    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV, BREAKER_VOLUME_THRESHOLD: '5' })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', UPSTREAM_URL: upstream.url, ...BREAKER_ENV, BREAKER_VOLUME_THRESHOLD: '5' })
     expect(await callTimes(app, 4)).toStrictEqual([UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE])
     expect(upstream.requests).toHaveLength(4)
     expect(stateChanges(logs)).toStrictEqual([])
@@ -79,7 +79,7 @@ describe('the upstream circuit breaker', () => {
 
   it('when the upstream answers 404s, then they do not count as failures and the breaker stays closed', async () => {
     const upstream = await startFakeUpstream([{ status: 404 }])
-    const { app, logs } = await buildTestApp({ UPSTREAM_URL: upstream.url, ...BREAKER_ENV })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', UPSTREAM_URL: upstream.url, ...BREAKER_ENV })
     expect(await callTimes(app, 6)).toStrictEqual([BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE, BAD_RESPONSE])
     expect(upstream.requests).toHaveLength(6)
     expect(stateChanges(logs)).toStrictEqual([])

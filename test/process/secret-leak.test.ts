@@ -91,7 +91,7 @@ describe('secret values never leak', () => {
   ])('when the secret comes from %s and every endpoint is driven with it in headers, URL and body, then no log line and no response body contains it', async (_source, envFor) => {
     const planted = await plant()
     const { secret } = planted
-    const server = await startServerProcess(envFor(planted), SLOW_SERVER)
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', ...envFor(planted) }, SLOW_SERVER)
     const responses = await driveEveryEndpoint(server.port, secret)
     // Headers too large: rejected by Node's parser before Fastify sees them.
     const tooLarge = await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${secret}${'a'.repeat(20_000)}\r\n\r\n`)

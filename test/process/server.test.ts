@@ -62,7 +62,7 @@ describe('the server process', () => {
   })
 
   it('when SIGTERM arrives while a request is in flight, then the request completes with 200 and the exit code is 0', async () => {
-    const server = await startServerProcess({ DRAIN_TIMEOUT_MS: '9000' }, SLOW_SERVER)
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', DRAIN_TIMEOUT_MS: '9000' }, SLOW_SERVER)
     const inFlight = get(server.port, '/slow?afterDrainMs=300')
     await server.waitForLog((line) => line.message === 'slow request started')
     server.child.kill('SIGTERM')

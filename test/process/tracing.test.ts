@@ -33,7 +33,7 @@ function ancestorIds (spans: ExportedSpan[], start: ExportedSpan | undefined): s
 
 /** The real server with `env`, one `GET /`, then SIGTERM: the drain exports what the request made. */
 async function serveOneGreetingThenStop (env: Record<string, string>) {
-  const server = await startServerProcess(env)
+  const server = await startServerProcess({ LOG_REQUESTS: 'true', ...env })
   await get(server.port, '/')
   server.child.kill('SIGTERM')
   expect(await server.exited).toBe(0)
@@ -66,6 +66,7 @@ describe('traces from the server process', () => {
     const receiver = await startOtlpReceiver()
     const metadata = await startFakeMetadataServer()
     const server = await startServerProcess({
+      LOG_REQUESTS: 'true',
       K_SERVICE: 'hello',
       K_REVISION: 'hello-00007-xyz',
       GCE_METADATA_HOST: `127.0.0.1:${metadata.port}`,
@@ -129,7 +130,7 @@ describe('traces from the server process', () => {
       received.push(request.headers.traceparent as string | undefined)
       response.end('ok')
     })
-    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'test/fixtures/server-with-slow-route.ts')
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'test/fixtures/server-with-slow-route.ts')
     const response = await get(server.port, `/relay?url=${encodeURIComponent(`${upstream.url}/thing`)}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
     expect(response).toStrictEqual({ status: 200, body: '{"upstreamStatus":200}' })
     server.child.kill('SIGTERM')
@@ -154,7 +155,7 @@ describe('traces from the server process', () => {
       response.setHeader('content-type', 'application/json')
       response.end('{"items":[]}')
     })
-    const server = await startServerProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', UPSTREAM_URL: `${upstream.url}/items` })
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', UPSTREAM_URL: `${upstream.url}/items` })
     const response = await get(server.port, '/upstream', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
     expect(response).toStrictEqual({ status: 200, body: '{"upstream":{"items":[]}}' })
     server.child.kill('SIGTERM')
@@ -176,6 +177,7 @@ describe('traces from the server process', () => {
     const receiver = await startOtlpReceiver()
     const hanging = await startHttpServer(() => {}) // accepts, never answers
     const server = await startServerProcess({
+      LOG_REQUESTS: 'true',
       K_SERVICE: 'hello',
       GCE_METADATA_HOST: `127.0.0.1:${hanging.port}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -232,7 +234,7 @@ describe('traces from the server process', () => {
       received.push(request.headers.traceparent as string | undefined)
       response.end('ok')
     })
-    const server = await startServerProcess({ GOOGLE_CLOUD_PROJECT: 'my-project' }, 'test/fixtures/server-with-slow-route.ts')
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }, 'test/fixtures/server-with-slow-route.ts')
     await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
     await get(server.port, `/relay?url=${encodeURIComponent(`${upstream.url}/thing`)}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-00` })
     server.child.kill('SIGTERM')
@@ -254,7 +256,7 @@ describe('traces from the server process', () => {
 
   it('when OTEL_SDK_DISABLED is true, then nothing is exported and log lines carry no trace fields', async () => {
     const receiver = await startOtlpReceiver()
-    const server = await startServerProcess({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, GOOGLE_CLOUD_PROJECT: 'my-project' })
+    const server = await startServerProcess({ LOG_REQUESTS: 'true', OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, GOOGLE_CLOUD_PROJECT: 'my-project' })
     await get(server.port, '/', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)

@@ -25,6 +25,7 @@ describe('the server process with an upstream', () => {
   it('when SIGTERM arrives while /upstream waits on a slow upstream, then the response completes with 200 and the process exits 0', async () => {
     const upstream = await startFakeUpstream([{ status: 200, body: { slow: true }, delayMs: 1_500 }])
     const server = await startServerProcess({
+      LOG_REQUESTS: 'true',
       UPSTREAM_URL: `${upstream.url}/slow`,
       UPSTREAM_TIMEOUT_MS: '5000',
       UPSTREAM_DEADLINE_MS: '6000',

@@ -9,7 +9,7 @@ import { useTestTracing } from '../helpers/tracing.ts'
 // Fastify: Node's HTTP parser rejects them first. None may produce a 5xx.
 
 async function listeningApp () {
-  const testApp = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' })
+  const testApp = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'test-project' })
   await testApp.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = testApp.app.server.address() as AddressInfo
   return { ...testApp, port }
@@ -147,7 +147,7 @@ describe('hostile input', () => {
     ['x-cloud-trace-context', '105445aa7843bc8bf206b12000100000/99999999999999999999999;o=1'],
   ])('when %s is %j, then the request is served, the header ignored, and a new trace started', async (name, value) => {
     const tracing = useTestTracing()
-    const { app, logs } = await buildTestApp({ GOOGLE_CLOUD_PROJECT: 'test-project' }, { serverSpans: tracing.serverSpans })
+    const { app, logs } = await buildTestApp({ LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'test-project' }, { serverSpans: tracing.serverSpans })
     const response = await app.inject({ method: 'GET', url: '/', headers: { [name]: value } })
     expect(response.statusCode).toBe(200)
     const requestSpan = tracing.spans().find((span) => span.kind === SpanKind.SERVER)

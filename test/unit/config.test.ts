@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       GCE_METADATA_HOST: undefined,
       SECRET_MANAGER_EMULATOR_HOST: undefined,
       LOG_LEVEL: 'info',
-      LOG_REQUESTS: true,
+      LOG_REQUESTS: false,
       LOG_PRETTY: false,
       DRAIN_TIMEOUT_MS: 8000,
       TRUST_PROXY_HOPS: 1,
