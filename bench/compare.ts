@@ -82,7 +82,9 @@ async function buildRef (ref: string): Promise<Target & { subject: string }> {
     await symlink(modules, join(dir, 'node_modules'))
     await run(process.execPath, ['scripts/build.ts'], { cwd: dir })
   }
-  return { name: `${ref} (${sha.slice(0, 7)})`, subject, args: [join(dir, 'dist/server.js')], env: {} }
+  // The subject's first clause: the history table's rows stay one line each.
+  const clause = subject.split(/[:;(]/)[0]?.trim() ?? ''
+  return { name: ref === sha.slice(0, ref.length) ? sha.slice(0, 7) : `${ref} (${sha.slice(0, 7)})`, subject: clause.length > 90 ? `${clause.slice(0, 89)}…` : clause, args: [join(dir, 'dist/server.js')], env: {} }
 }
 
 const builds = []

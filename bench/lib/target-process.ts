@@ -67,7 +67,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
  * These flags give a heap limit within 2 % of the cgroup's and a new space
  * of 4 MiB, without root.
  */
-const CLOUD_RUN_512_MIB_HEAP = ['--max-semi-space-size=2', '--max-old-space-size=256']
+export const CLOUD_RUN_512_MIB_HEAP = ['--max-semi-space-size=2', '--max-old-space-size=256']
 
 export async function startTarget (target: Target, { timeoutMs = 15_000 } = {}): Promise<RunningTarget> {
   const port = await freePort()
