@@ -27,33 +27,41 @@ interface RouteResponseSchema {
 }
 
 /**
- * Responses that do not belong to one route, with when they happen. The
- * first three come from the HTTP layer (src/http/), before any routing, so
- * every operation can get them; the others answer requests that match no
- * operation, so they are only here, in components.responses.
+ * Responses that do not belong to one route, with when they happen. A
+ * request that matches no operation can get each of them, so they are in
+ * components.responses. `operations`: which operations can get one too, and
+ * refer to it: every one (the HTTP layer, src/http/, answers before any
+ * routing), those whose method has a body (Fastify reads a body for every
+ * method but GET, HEAD and TRACE, whether the route's schema has one or not),
+ * or none.
  */
-const SERVICE_WIDE: Array<{ definition: ErrorDefinition, when: string, everyOperation: boolean }> = [
+const SERVICE_WIDE: Array<{ definition: ErrorDefinition, when: string, operations: 'every' | 'body-methods' | 'none' }> = [
   {
     definition: errors.BAD_REQUEST,
     when: 'A missing, repeated or invalid Host header, a request line or header the HTTP parser rejects, bad percent-encoding in the path, a body that does not parse, or path parameters, a query or a body that the operation\'s schema rejects.',
-    everyOperation: true,
+    operations: 'every',
   },
   {
     definition: errors.REQUEST_TIMEOUT,
     when: 'The headers took more than 10 s, or the whole request more than 30 s, to arrive. The connection is closed.',
-    everyOperation: true,
+    operations: 'every',
   },
   {
     definition: errors.HEADERS_TOO_LARGE,
     when: 'The request line and headers are larger than Node.js accepts (16 KiB unless --max-http-header-size says otherwise). The connection is closed.',
-    everyOperation: true,
+    operations: 'every',
   },
-  { definition: errors.ROUTE_NOT_FOUND, when: 'No path of this document matches.', everyOperation: false },
-  { definition: errors.METHOD_NOT_ALLOWED, when: 'The path exists, but not with this method; Allow lists the methods it serves.', everyOperation: false },
+  { definition: errors.ROUTE_NOT_FOUND, when: 'No path of this document matches.', operations: 'none' },
+  { definition: errors.METHOD_NOT_ALLOWED, when: 'The path exists, but not with this method; Allow lists the methods it serves.', operations: 'none' },
   {
     definition: errors.PAYLOAD_TOO_LARGE,
-    when: 'A body larger than BODY_LIMIT_BYTES. Every operation here is a GET, whose body is never read, so only a request that matches no operation gets it, before its 404 or 405.',
-    everyOperation: false,
+    when: 'A body larger than BODY_LIMIT_BYTES, with any method but GET, HEAD and TRACE, even to a path that matches no operation (before its 404 or 405).',
+    operations: 'body-methods',
+  },
+  {
+    definition: errors.UNSUPPORTED_MEDIA_TYPE,
+    when: 'A Content-Type that does not parse as a media type, with any method but GET, HEAD and TRACE, even to a path that matches no operation (before its 404 or 405); or a body in a media type the operation does not read.',
+    operations: 'body-methods',
   },
 ]
 
@@ -85,7 +93,7 @@ function errorResponseObject (schema: RouteResponseSchema, when: string): OpenAp
 
 const INFO_DESCRIPTION = [
   'Every error has one shape, ErrorResponse: `{ "code", "message" }`. Match on `code`, never on `message`.',
-  'Besides what each operation lists, any request can get the responses in components.responses:',
+  'A request that matches no operation can get the responses in components.responses:',
   SERVICE_WIDE.map(({ definition }) => `${definition.statusCode} ${componentName(definition)}`).join(', ') + '.',
   'Generated from the route schemas by `npm run openapi`: do not edit it by hand.',
 ].join(' ')
@@ -103,7 +111,7 @@ function serviceWideResponses (): Record<string, OpenApi.ResponseObject> {
  * Per route, before @fastify/swagger reads its schema: the errors it declares
  * (`errorResponses`, a key Fastify ignores) join its responses; response
  * headers move to `x-response-headers` (written back as proper header
- * objects, with `required`, by addResponseHeaders); each description
+ * objects, with `required`, by addServiceWideResponses); each description
  * describes the response and not its body too; HEAD responses have no content.
  */
 function transformRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: { method: string | string[] } }): { schema: FastifySchema, url: string } {
@@ -120,10 +128,15 @@ function transformRoute ({ schema, url, route }: { schema: FastifySchema, url: s
   return { schema: { ...fastifySchema, response, 'x-response-headers': responseHeaders } as FastifySchema, url }
 }
 
-function addResponseHeaders (document: OpenApiDocument): OpenApiDocument {
-  const everyOperation = SERVICE_WIDE.filter(({ everyOperation }) => everyOperation)
+const BODYLESS_METHODS = new Set(['get', 'head', 'trace'])
+
+/**
+ * After @fastify/swagger: each operation's response headers as header
+ * objects, and its references to the service-wide responses it can get.
+ */
+function addServiceWideResponses (document: OpenApiDocument): OpenApiDocument {
   for (const pathItem of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(pathItem ?? {}) as Array<OpenApi.OperationObject & { 'x-response-headers'?: Record<string, RouteResponseSchema['headers']> }>) {
+    for (const [method, operation] of Object.entries(pathItem ?? {}) as Array<[string, OpenApi.OperationObject & { 'x-response-headers'?: Record<string, RouteResponseSchema['headers']> }]>) {
       for (const [status, headers] of Object.entries(operation['x-response-headers'] ?? {})) {
         const responses = operation.responses ?? {}
         const response = responses[status] as OpenApi.ResponseObject | undefined
@@ -133,7 +146,8 @@ function addResponseHeaders (document: OpenApiDocument): OpenApiDocument {
         responses[status] = { description, headers: headerObjects(headers), ...(content === undefined ? {} : { content }) }
       }
       delete operation['x-response-headers']
-      for (const { definition } of everyOperation) {
+      for (const { definition, operations } of SERVICE_WIDE) {
+        if (operations === 'none' || (operations === 'body-methods' && BODYLESS_METHODS.has(method))) continue
         operation.responses ??= {}
         operation.responses[definition.statusCode] ??= { $ref: `#/components/responses/${componentName(definition)}` }
       }
@@ -157,7 +171,7 @@ const openApiPlugin: FastifyPluginAsync = fp(async function openApi (app) {
     // Shared schemas keep their $id as their name: #/components/schemas/ErrorResponse.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` },
     transform: transformRoute,
-    transformObject: (documentObject) => addResponseHeaders((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
+    transformObject: (documentObject) => addServiceWideResponses((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
   })
 })
 

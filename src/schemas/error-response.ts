@@ -19,9 +19,10 @@ import { errors, type ErrorDefinition } from '../errors/catalogue.ts'
 declare module 'fastify' {
   interface FastifySchema {
     /**
-     * The catalogue errors this route answers with, besides those any
-     * request can get (400, 404, 405, 408, 413, 431): for the OpenAPI
-     * document, which the contract tests hold to what the server sends.
+     * The catalogue errors this route answers with, besides those answered
+     * before any handler runs (400, 404, 405, 408, 413, 415, 431), which
+     * `npm run openapi` adds itself: for the OpenAPI document, which the
+     * contract tests hold to what the server sends.
      */
     errorResponses?: readonly ErrorDefinition[]
   }

@@ -69,6 +69,7 @@ describe('the OpenAPI document, against the built server', () => {
       [{ method: 'OPTIONS', target: '/' }, 405, 'components.responses.MethodNotAllowed'],
       [{ method: 'DELETE', target: '/upstream' }, 405, 'components.responses.MethodNotAllowed'],
       [{ method: 'POST', target: '/orders', headers: { 'content-type': 'application/json' }, body: `{"note":"${'x'.repeat(2_000)}"}` }, 413, 'components.responses.PayloadTooLarge'],
+      [{ method: 'POST', target: '/orders', headers: { 'content-type': 'not a media type' }, body: '{}' }, 415, 'components.responses.UnsupportedMediaType'],
       [{ method: 'POST', target: '/health', headers: { 'content-type': 'application/json' }, body: '{"broken":' }, 400, 'components.responses.BadRequest'],
       [{ method: 'GET', target: '/%E0%A4%A' }, 400, 'components.responses.BadRequest'],
       [{ method: 'GET', target: '/health', headers: { host: 'a b' } }, 400, 'GET /health 400'],
