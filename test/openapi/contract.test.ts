@@ -150,13 +150,17 @@ describe('the OpenAPI document, against the built server', () => {
     const server = await startServerProcess({ SHED_EVENT_LOOP_DELAY_MS: '1000' }, SLOW_SERVER)
     const blocking = rawExchange(server.port, bytesOf({ method: 'GET', target: '/block?ms=2500' }))
     await server.waitForLog((line) => line.message === 'blocking the event loop')
-    // Every path that load shedding guards (all but the probes), as the document writes it, with a target that requests it.
-    const shedPaths: Record<string, string> = { '/': '/', '/upstream': '/upstream' }
-    const requests = ['GET', 'HEAD'].flatMap((method) => Object.entries(shedPaths).map(([path, target]) => ({ method, path, target })))
+    // A request to every operation that load shedding guards (all but the probes), and where the document describes its 503.
+    const shed: Array<[Request, string]> = [
+      [{ method: 'GET', target: '/' }, 'GET / 503'],
+      [{ method: 'HEAD', target: '/' }, 'HEAD / 503'],
+      [{ method: 'GET', target: '/upstream' }, 'GET /upstream 503'],
+      [{ method: 'HEAD', target: '/upstream' }, 'HEAD /upstream 503'],
+    ]
     // Sent while the loop is blocked: they wait in the kernel and are read after it.
-    const during = requests.map(({ method, target }) => send(server.port, { method, target }))
+    const during = shed.map(([request]) => send(server.port, request))
     expect((await blocking).status).toBe(200)
-    expect(await Promise.all(during)).toStrictEqual(requests.map(({ method, path }) => ({ status: 503, describedBy: `${method} ${path} 503` })))
+    expect(await Promise.all(during)).toStrictEqual(shed.map(([, describedBy]) => ({ status: 503, describedBy })))
   })
 
   it('when a request hits a bug, then its 500 is the one every operation declares (only a bug answers 500, so no route of the document can show it)', async () => {
