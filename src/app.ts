@@ -28,6 +28,12 @@ export interface AppDependencies {
   projectId?: ProjectIdResolver
   /** Starts each request's SERVER span (from the tracing SDK); absent when tracing is off. */
   serverSpans?: SpanStarter
+  /**
+   * Plugins registered after the app's own and before the routes, so that
+   * their onRoute hooks see every route (wrap them in fastify-plugin).
+   * `npm run openapi` registers @fastify/swagger here; production, none.
+   */
+  beforeRoutes?: FastifyPluginAsync[]
   /** Extra routes, registered last. Tests use it for slow or failing routes. */
   routes?: FastifyPluginAsync[]
 }
@@ -77,6 +83,7 @@ export async function buildApp (config: Config, deps: AppDependencies): Promise<
   await app.register(requestLogging, { config, projectId })
   await app.register(errorHandler)
   await app.register(upstreamClient, { config })
+  for (const plugin of deps.beforeRoutes ?? []) await app.register(plugin)
 
   await app.register(health)
   await app.register(hello, { config, now: deps.now ?? (() => new Date()) })

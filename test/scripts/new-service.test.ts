@@ -84,6 +84,8 @@ describe(`npm run new-service, on the machine's own node (v${MACHINE_NODE.major}
     expect(filesNaming(clone, CURRENT_NAME)).toStrictEqual([])
     expect(readFileSync(join(clone, 'README.md'), 'utf8').split('\n')[0]).toBe(`# ${NEW_NAME}`)
     expect(readFileSync(join(clone, 'src/routes/hello.ts'), 'utf8')).toContain('Hello from Cloud Run! Host: ')
+    // The contract carries the name too; the clone's npm test checks it is the document npm run openapi would write.
+    expect((JSON.parse(readFileSync(join(clone, 'openapi.json'), 'utf8')) as { info: { title: string } }).info.title).toBe(NEW_NAME)
 
     // The README's list of what changes, against what did.
     const named = pathsTheReadmeNames(readFileSync(join(ROOT, 'README.md'), 'utf8'), clone)
