@@ -42,8 +42,21 @@ export function spawnServer (env: Record<string, string>, entry = 'src/server.ts
     typeof code === 'number' ? code : 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 0))
   onTestFinished(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
 
-  // Complete lines only: a pipe can deliver a line in two chunks.
-  const logs = () => stdout.slice(0, stdout.lastIndexOf('\n') + 1).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+  // Complete lines only: a pipe can deliver a line in two chunks. Each line
+  // is parsed once: a test that waits on megabytes of log lines would
+  // otherwise parse all of them again for every chunk that arrives.
+  const parsed: Array<Record<string, unknown>> = []
+  let parsedUpTo = 0
+  const logs = () => {
+    const complete = stdout.lastIndexOf('\n') + 1
+    if (complete > parsedUpTo) {
+      for (const line of stdout.slice(parsedUpTo, complete).split('\n')) {
+        if (line.startsWith('{')) parsed.push(JSON.parse(line) as Record<string, unknown>)
+      }
+      parsedUpTo = complete
+    }
+    return parsed.slice()
+  }
   return {
     child,
     logs,
