@@ -102,4 +102,19 @@ describe('the server span', () => {
     expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c')
     expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331')
   })
+
+  it('when half of new traces are sampled, then half the requests are, and exactly those whose lines say trace_sampled true have a recorded span, in the trace and with the span ID their lines name', async () => {
+    const env = { OTEL_TRACES_SAMPLER_ARG: '0.5', LOG_REQUESTS: 'true', GOOGLE_CLOUD_PROJECT: 'my-project' }
+    const tracing = useTestTracing(env)
+    const { app, logs } = await buildTestApp(env, { serverSpans: tracing.serverSpans })
+    for (let request = 0; request < 400; request++) expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200)
+    const lines = logs.lines().filter((line) => line.httpRequest !== undefined)
+    expect(lines).toHaveLength(400)
+    const sampled = lines.filter((line) => line['logging.googleapis.com/trace_sampled'] === true)
+    // About 200, give or take 10: one decision per trace, on its trace ID.
+    expect(sampled.length).toBeGreaterThan(150)
+    expect(sampled.length).toBeLessThan(250)
+    expect(tracing.spans().map((span) => `projects/my-project/traces/${span.spanContext().traceId} ${span.spanContext().spanId}`).sort())
+      .toStrictEqual(sampled.map((line) => `${String(line['logging.googleapis.com/trace'])} ${String(line['logging.googleapis.com/spanId'])}`).sort())
+  })
 })
