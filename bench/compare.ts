@@ -114,5 +114,5 @@ for (const target of targets) {
   const result = resultsOf(target.name)
   const subject = 'subject' in target ? ` ${String(target.subject)}` : ''
   const r = (samples: Parameters<typeof ratioOf>[2]) => `${ratioOf(result, bare, samples).toFixed(2)}×`
-  say(`| ${target.name}${subject} | ${valueOf(result, cpu).toFixed(1)} µs (${r(cpu)}) | ${r(atLoad(connections, 'requestsPerSecond'))} | ${r(atLoad(connections, 'p99Ms'))} | ${r(coldStart)} | ${r(rssAfterLoad)} |`)
+  say(`| ${target.name}${subject} | ${valueOf(result, cpu).toFixed(1)} µs (${r(cpu)}) | ${r(atLoad(connections, 'requestsPerSecond'))} | ${r(atLoad(connections, 'p99Ms'))} | ${valueOf(result, coldStart).toFixed(0)} ms (${r(coldStart)}) | ${r(rssAfterLoad)} |`)
 }

@@ -2,12 +2,12 @@
 # docs/openapi.md's measurement: what the TypeBox route schemas cost a cold
 # start. It bundles BASE_REF (a commit from before them, whose routes had
 # plain JSON schemas) and the working tree, both with scripts/build.ts as the
-# image does, prints what each bundle holds (esbuild's metafile), then starts
-# each ROUNDS times, interleaved, on the project's Node 24, and times spawn
-# to the first 200 on GET /. @fastify/swagger is in neither bundle
-# (test/openapi/production-bundle.test.ts), so it costs neither anything.
-# Then it times the app's build with the routes' errors where they are, and
-# where Fastify would compile them.
+# image does, and prints what each bundle holds (esbuild's metafile); then
+# `npm run bench:compare` starts each ROUNDS times, interleaved with bare
+# Fastify, and times spawn to the first 200 on GET /. @fastify/swagger is in
+# neither bundle (test/openapi/production-bundle.test.ts), so it costs
+# neither anything. Last, it times the app's build with the routes' errors
+# where they are, and where Fastify would compile them.
 # Usage: docs/openapi-measure-boot.sh BASE_REF [ROUNDS]   (default 20; run it on an idle machine)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,85 +29,27 @@ for tree in base head; do
 done
 
 echo '{ "type": "module" }' > "$WORK/package.json"
-cat > "$WORK/measure.ts" <<'EOF'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
+cat > "$WORK/bundle-facts.ts" <<'EOF'
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
-import { createServer } from 'node:net'
 
-const [work = '', baseRef = '', rounds = '20'] = process.argv.slice(2)
-const variants = [{ name: `${baseRef} (JSON schemas)`, dir: 'base' }, { name: 'working tree (TypeBox)', dir: 'head' }]
-
-interface Output { bytes: number, entryPoint?: string, inputs: Record<string, { bytesInOutput: number }> }
-function bundleFacts (dir: string): string {
+const [work = '', baseRef = ''] = process.argv.slice(2)
+interface Output { bytes: number, inputs: Record<string, { bytesInOutput: number }> }
+for (const [name, dir] of [[`${baseRef} (JSON schemas)`, 'base'], ['working tree (TypeBox)', 'head']]) {
   const { outputs, inputs } = JSON.parse(readFileSync(`${work}/${dir}.meta.json`, 'utf8')) as { outputs: Record<string, Output>, inputs: Record<string, unknown> }
   const js = Object.entries(outputs).filter(([path]) => path.endsWith('.js'))
-  const bytesOf = (name: RegExp) => js.filter(([path]) => name.test(path)).reduce((sum, [, output]) => sum + output.bytes, 0)
+  const bytesOf = (pattern: RegExp) => js.filter(([path]) => pattern.test(path)).reduce((sum, [, output]) => sum + output.bytes, 0)
   const typeboxBytes = js.flatMap(([, output]) => Object.entries(output.inputs))
     .filter(([path]) => path.includes('node_modules/typebox/')).reduce((sum, [, input]) => sum + input.bytesInOutput, 0)
   // Every boot loads app-*.js, the chunk with the app and its routes, which is where TypeBox is.
-  return `server.js ${bytesOf(/\/server\.js$/)} bytes, app chunk ${bytesOf(/\/app-[\w]+\.js$/)} bytes (TypeBox ${typeboxBytes} of them); ` +
-    `${js.length} .js files, ${bytesOf(/./)} bytes in all; ${Object.keys(inputs).length} modules read by esbuild`
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-function getStatus (port: number): Promise<number> {
-  return new Promise((resolve) => {
-    request({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode ?? 0)
-    }).on('error', () => resolve(0)).end()
-  })
-}
-
-async function coldStartMs (dir: string): Promise<number> {
-  const port = await freePort()
-  const startedAt = performance.now()
-  const child = spawn(process.execPath, [`${work}/${dir}/server.js`], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  })
-  try {
-    while (await getStatus(port) !== 200) {
-      if (child.exitCode !== null) throw new Error(`${dir}/server.js exited with ${child.exitCode}`)
-      await new Promise((resolve) => setTimeout(resolve, 2))
-    }
-    return performance.now() - startedAt
-  } finally {
-    child.kill('SIGTERM')
-    await once(child, 'exit')
-  }
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] ?? NaN : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
-}
-
-for (const { name, dir } of variants) process.stdout.write(`${name}: ${bundleFacts(dir)}\n`)
-// One unmeasured start each fills the OS file cache for both alike.
-for (const { dir } of variants) await coldStartMs(dir)
-const samples = new Map(variants.map(({ dir }) => [dir, [] as number[]]))
-// Interleaved, so that a noisy neighbour slows both alike.
-for (let round = 0; round < Number(rounds); round++) {
-  for (const { dir } of variants) samples.get(dir)?.push(await coldStartMs(dir))
-}
-process.stdout.write(`\nNode ${process.version}, ${rounds} interleaved cold starts each, spawn → first 200 on GET /, median (min–max):\n`)
-for (const { name, dir } of variants) {
-  const ms = samples.get(dir) ?? []
-  process.stdout.write(`${name}: ${median(ms).toFixed(0)} ms (${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)})\n`)
+  process.stdout.write(`${name}: server.js ${bytesOf(/\/server\.js$/)} bytes, app chunk ${bytesOf(/\/app-[\w]+\.js$/)} bytes (TypeBox ${typeboxBytes} of them); ` +
+    `${js.length} .js files, ${bytesOf(/./)} bytes in all; ${Object.keys(inputs).length} modules read by esbuild\n`)
 }
 EOF
-"$NODE" "$WORK/measure.ts" "$WORK" "$BASE_REF" "$ROUNDS"
+"$NODE" "$WORK/bundle-facts.ts" "$WORK" "$BASE_REF"
+
+# Cold starts: the harness every build comparison uses (bench/compare.ts),
+# with one short load round, since only its cold-start column is read here.
+(cd "$ROOT" && npm run --silent bench:compare -- --rounds 1 --duration 1 --cold-starts "$ROUNDS" "$BASE_REF" .)
 
 # Why routes declare their errors in `errorResponses`, which Fastify ignores,
 # and not under `response`: buildApp + ready() of the working tree, in fresh
