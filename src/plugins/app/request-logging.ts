@@ -57,17 +57,21 @@ function requestLineOf (request: FastifyRequest, reply: FastifyReply, trustedHop
 
 export default fp<RequestLoggingOptions>(async function requestLoggingPlugin (app, { config, projectId }) {
   // Named functions: stack traces and profiles name each hook after its function.
-  // A callback hook rather than an async one: almost every request returns at
-  // once, and should not pay for a promise to do so.
-  app.addHook('onRequest', function resolveTraceProject (request, _reply, done) {
-    if (!projectId.worthAsking || request.serverSpan === null) {
-      done()
-      return
-    }
-    // The first traced request on Cloud Run without GOOGLE_CLOUD_PROJECT waits
-    // about a millisecond for the metadata server; later ones find it known.
-    projectId.resolve().then(() => done(), done)
-  })
+  // Only where the project can still be learnt (on Cloud Run without
+  // GOOGLE_CLOUD_PROJECT): once it is known, or where it never can be, no
+  // request pays for the hook. A callback hook rather than an async one:
+  // almost every request returns at once, and should not pay for a promise.
+  if (projectId.worthAsking) {
+    app.addHook('onRequest', function resolveTraceProject (request, _reply, done) {
+      if (!projectId.worthAsking || request.serverSpan === null) {
+        done()
+        return
+      }
+      // The first traced request waits about a millisecond for the metadata
+      // server; later ones find the project known.
+      projectId.resolve().then(() => done(), done)
+    })
+  }
 
   if (!config.LOG_REQUESTS) return
   // Probes get no line. They are marked by a hook of their own routes, so that
