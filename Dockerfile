@@ -58,5 +58,10 @@ USER 65532:65532
 # Exec form, so PID 1 is node itself and receives SIGTERM from Cloud Run.
 # The distroless entrypoint is already node; naming it keeps any base image
 # that puts node at /nodejs/bin/node working the same way.
+# --max-semi-space-size=8: V8's young generation sized for 80 concurrent
+# requests (Node's own on a 512 MiB instance is an eighth of it), so that
+# what they hold dies young instead of being promoted and swept by full GCs
+# (docs/adr/0011-young-generation.md). The same flags as package.json's start
+# script (test/unit/project-files.test.ts).
 ENTRYPOINT ["/nodejs/bin/node"]
-CMD ["dist/server.js"]
+CMD ["--max-semi-space-size=8", "dist/server.js"]

@@ -22,7 +22,7 @@ import { pinningNote } from './lib/cpu-pinning.ts'
 import { measureColdStart, measureRound, type BenchSettings } from './lib/measure.ts'
 import { atLoad, coldStart, ratioOf, rssAfterLoad, valueOf, type TargetResults } from './lib/results.ts'
 import { rotate } from './lib/stats.ts'
-import { BASELINE } from './lib/targets.ts'
+import { BASELINE, serviceArgs } from './lib/targets.ts'
 import type { Target } from './lib/target-process.ts'
 
 const run = promisify(execFile)
@@ -57,11 +57,11 @@ function say (line: string): void {
 
 const lockHash = async (dir: string) => createHash('sha256').update(await readFile(join(dir, 'package-lock.json'))).digest('hex').slice(0, 16)
 
-/** Builds `ref` in its own folder and returns the target that runs its dist/server.js. */
+/** Builds `ref` in its own folder and returns the target that runs its dist/server.js, with the node flags of its own `npm start`. */
 async function buildRef (ref: string): Promise<Target & { subject: string }> {
   if (ref === '.') {
     if (!existsSync(join(ROOT, 'dist/server.js'))) throw new Error('"." compares the working tree\'s dist/: run npm run build first')
-    return { name: '. (working tree)', subject: 'the working tree\'s dist/', args: [join(ROOT, 'dist/server.js')], env: {} }
+    return { name: '. (working tree)', subject: 'the working tree\'s dist/', args: serviceArgs(ROOT, join(ROOT, 'dist/server.js')), env: {} }
   }
   const { stdout } = await run('git', ['log', '-1', '--format=%H%x00%s', ref], { cwd: ROOT })
   const [sha = '', subject = ''] = stdout.trim().split('\0')
@@ -84,7 +84,7 @@ async function buildRef (ref: string): Promise<Target & { subject: string }> {
   }
   // The subject's first clause: the history table's rows stay one line each.
   const clause = subject.split(/[:;(]/)[0]?.trim() ?? ''
-  return { name: ref === sha.slice(0, ref.length) ? sha.slice(0, 7) : `${ref} (${sha.slice(0, 7)})`, subject: clause.length > 90 ? `${clause.slice(0, 89)}…` : clause, args: [join(dir, 'dist/server.js')], env: {} }
+  return { name: ref === sha.slice(0, ref.length) ? sha.slice(0, 7) : `${ref} (${sha.slice(0, 7)})`, subject: clause.length > 90 ? `${clause.slice(0, 89)}…` : clause, args: serviceArgs(dir, join(dir, 'dist/server.js')), env: {} }
 }
 
 const builds = []

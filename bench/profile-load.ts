@@ -1,8 +1,9 @@
 // `npm run bench:profile`: where the service's CPU goes while it serves load.
 // Runs `node --cpu-prof` on the unbundled build (dist-tsc/server.js, from
 // `npm run build:tsc`), where each package is still its own files and each
-// of the service's modules its own file, with the default config or the
-// environment given with --env NAME=value; sends --duration seconds of load at
+// of the service's modules its own file, with the node flags of `npm start`
+// and the default config or the environment given with --env NAME=value;
+// sends --duration seconds of load at
 // --connections, stops it with SIGTERM and charges the profile's samples to
 // packages and service files, as bench:startup does for start-up. Shows which
 // plugin or dependency a request pays for. After `npm run build`,
@@ -11,11 +12,15 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../scripts/loadtest/run.ts'
 import { summarise } from '../scripts/loadtest/summary.ts'
 import { cpuByOwner, type CpuProfile } from './lib/cpu-profile.ts'
 import { startTarget } from './lib/target-process.ts'
+import { serviceArgs } from './lib/targets.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,7 +38,7 @@ function say (line = ''): void {
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'))
 try {
-  const running = await startTarget({ name: 'service', args: ['--cpu-prof', '--cpu-prof-dir', dir, flags.entry], env })
+  const running = await startTarget({ name: 'service', args: ['--cpu-prof', '--cpu-prof-dir', dir, ...serviceArgs(ROOT, flags.entry)], env })
   const summary = summarise(await runLoad({
     url: new URL(`http://127.0.0.1:${running.port}/`),
     connections: Number(flags.connections),

@@ -82,13 +82,13 @@ describe(`the image ${IMAGE}`, () => {
     expect(Math.abs(Date.now() - sentAt)).toBeLessThan(5_000)
   })
 
-  it('when the service runs, then PID 1 is node on dist/server.js, as uid 65532, with NODE_ENV=production', async () => {
+  it('when the service runs, then PID 1 is node --max-semi-space-size=8 on dist/server.js, as uid 65532, with NODE_ENV=production', async () => {
     const { id } = await startContainer()
     const hostPid = await docker('inspect', '-f', '{{.State.Pid}}', id)
     const status = readFileSync(`/proc/${hostPid}/status`, 'utf8')
     const environ = readFileSync(`/proc/${hostPid}/environ`, 'utf8').split('\0')
 
-    expect(readFileSync(`/proc/${hostPid}/cmdline`, 'utf8').split('\0').filter(Boolean)).toStrictEqual(['/nodejs/bin/node', 'dist/server.js'])
+    expect(readFileSync(`/proc/${hostPid}/cmdline`, 'utf8').split('\0').filter(Boolean)).toStrictEqual(['/nodejs/bin/node', '--max-semi-space-size=8', 'dist/server.js'])
     expect(status).toMatch(/^NSpid:\s+\d+\s+1$/m) // PID 1 inside its namespace
     expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m)
     expect(status).toMatch(/^Gid:\s+65532\s+65532\s+65532\s+65532$/m)

@@ -1,6 +1,21 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Target } from './target-process.ts'
 
 // The servers `npm run bench` measures, and how the cost ledger reads them.
+
+/**
+ * `node`'s arguments for the service built in `root`, as its `npm start`
+ * runs it: package.json's start script is `exec node [flags] dist/server.js`,
+ * and the Dockerfile's CMD has the same flags (test/unit/project-files.test.ts).
+ * Builds from before a flag was added run without it (npm run bench:compare).
+ */
+export function serviceArgs (root: string, entry = 'dist/server.js'): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const flags = /^exec node ((?:--\S+ )*)dist\/server\.js$/.exec(scripts.start)?.[1]
+  if (flags === undefined) throw new Error(`${root}/package.json: the start script is not "exec node [flags] dist/server.js": ${scripts.start}`)
+  return [...flags.split(' ').filter(Boolean), entry]
+}
 
 const NODE_HTTP = 'node:http'
 export const BASELINE = 'Fastify (bare)'
@@ -12,6 +27,8 @@ export const OLD_DEFAULT = 'service, LOG_REQUESTS=true'
 const HEADERS = 'Fastify + security headers'
 const SWITCHES_OFF = 'service, switches off'
 const SHEDDING = 'service, + shedding'
+/** The default config without the service's own V8 flag (ADR 0011): the young generation Node sizes for 512 MiB. */
+const SMALL_YOUNG_GENERATION = 'service, without --max-semi-space-size=8'
 
 export interface BenchTarget extends Target {
   /** In the headline table, the chart and the 200-connection runs; otherwise a ledger step, measured at the first connection count only. */
@@ -24,9 +41,10 @@ export interface BenchTarget extends Target {
 /** Every switch the ledger's service steps turn off, one by one. */
 const OFF = { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false', SHED_EVENT_LOOP_DELAY_MS: '0' }
 
-export function benchTargets (sinkUrl: string): BenchTarget[] {
+export function benchTargets (root: string, sinkUrl: string): BenchTarget[] {
+  const args = serviceArgs(root)
   const service = (name: string, env: Record<string, string>, more: Partial<BenchTarget> = {}): BenchTarget =>
-    ({ name, args: ['dist/server.js'], env, headline: false, coldStart: false, compileCache: false, ...more })
+    ({ name, args, env, headline: false, coldStart: false, compileCache: false, ...more })
   return [
     { name: NODE_HTTP, args: ['dist-bench/bench/baseline-node-http.js'], env: {}, headline: true, coldStart: true, compileCache: false },
     { name: BASELINE, args: ['dist-bench/bench/baseline-fastify.js'], env: {}, headline: true, coldStart: true, compileCache: true },
@@ -39,6 +57,7 @@ export function benchTargets (sinkUrl: string): BenchTarget[] {
     { name: HEADERS, args: ['dist-bench/bench/baseline-fastify-headers.js'], env: {}, headline: false, coldStart: false, compileCache: false },
     service(SWITCHES_OFF, OFF),
     service(SHEDDING, { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false' }),
+    service(SMALL_YOUNG_GENERATION, {}, { args: ['dist/server.js'] }),
   ]
 }
 
@@ -64,6 +83,12 @@ export const LEDGER: LedgerStep[] = [
   },
   { feature: 'load shedding', with: SHEDDING, without: SWITCHES_OFF, how: 'the same with shedding back on (`SHED_EVENT_LOOP_DELAY_MS` default)' },
   { feature: 'tracing, no exporter', with: SERVICE, without: SHEDDING, how: 'the same with tracing on (`OTEL_SDK_DISABLED` default): the default config, a server span per request, unrecorded' },
+  {
+    feature: 'without `--max-semi-space-size=8`',
+    with: SMALL_YOUNG_GENERATION,
+    without: SERVICE,
+    how: 'the default config started as `node dist/server.js`, without the `--max-semi-space-size=8` that `npm start` and the image give it (ADR 0011): V8\'s young generation as Node sizes it for 512 MiB, from the flags every target gets',
+  },
   { feature: 'request log line', with: OLD_DEFAULT, without: SERVICE, how: 'the default config with `LOG_REQUESTS=true`, the default before ADR 0010' },
   { feature: 'exporting 10 % of traces', with: OTLP_TENTH, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set and `OTEL_TRACES_SAMPLER_ARG=0.1`' },
   { feature: 'exporting every trace', with: OTLP_ALL, without: SERVICE, how: 'the default config with `OTEL_EXPORTER_OTLP_ENDPOINT` set' },

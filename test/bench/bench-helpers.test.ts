@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cpuByOwner, ownerOf, type CpuProfile } from '../../bench/lib/cpu-profile.ts'
 import { median, rotate } from '../../bench/lib/stats.ts'
+import { serviceArgs } from '../../bench/lib/targets.ts'
 
 // The arithmetic behind `npm run bench` and `npm run bench:startup`. The
 // benchmarks themselves are not tests: no timing is asserted anywhere.
@@ -16,6 +20,15 @@ describe('bench helpers', () => {
     expect([0, 1, 2, 3].map((round) => rotate(['a', 'b', 'c'], round))).toStrictEqual([
       ['a', 'b', 'c'], ['b', 'c', 'a'], ['c', 'a', 'b'], ['a', 'b', 'c'],
     ])
+  })
+
+  it('when the bench starts the service, then it gives node the flags of the build\'s own npm start', () => {
+    expect(serviceArgs(process.cwd())).toStrictEqual(['--max-semi-space-size=8', 'dist/server.js'])
+    const older = mkdtempSync(join(tmpdir(), 'bench-service-args-'))
+    writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start: 'exec node dist/server.js' } }))
+    expect(serviceArgs(older, join(older, 'dist/server.js'))).toStrictEqual([join(older, 'dist/server.js')])
+    writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start: 'node dist/server.js' } }))
+    expect(() => serviceArgs(older)).toThrow(`${older}/package.json: the start script is not "exec node [flags] dist/server.js": node dist/server.js`)
   })
 
   it('when a frame comes from a file, then it is charged to its package or to the service', () => {

@@ -70,7 +70,7 @@ describe('npm start', () => {
     const started = await npmStart()
     // `exec` in the start script: npm's child is the server itself, not a shell
     // that would take the signal and leave the server running.
-    expect(started.children.map((child) => child.args)).toStrictEqual(['node dist/server.js'])
+    expect(started.children.map((child) => child.args)).toStrictEqual(['node --max-semi-space-size=8 dist/server.js'])
 
     started.npm.kill(signal)
 

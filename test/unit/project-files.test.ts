@@ -42,6 +42,12 @@ describe('.env.example', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
     expect(pkg.scripts.dev).toContain('--env-file-if-exists=.env')
     // `exec`: npm's signals go to the server itself (test/scripts/npm-start.test.ts).
-    expect(pkg.scripts.start).toBe('exec node dist/server.js')
+    expect(pkg.scripts.start).toBe('exec node --max-semi-space-size=8 dist/server.js')
+  })
+
+  it('when the image starts the service, then it gives node the same flags as npm start', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1]
+    expect(['exec', 'node', ...JSON.parse(cmd ?? '[]') as string[]].join(' ')).toBe(pkg.scripts.start)
   })
 })
