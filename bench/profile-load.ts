@@ -55,7 +55,7 @@ try {
   const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile
   const totals = [...cpuByOwner(profile).entries()].sort((a, b) => b[1] - a[1])
   const sum = totals.reduce((acc, [, value]) => acc + value, 0)
-  say(`node --cpu-prof ${flags.entry} ${JSON.stringify(env)}: ${summary.requestsPerSecond} requests/s at ${flags.connections} connections for ${flags.duration} s (profiled, so slower than the bench)`)
+  say(`node --cpu-prof ${serviceArgs(ROOT, flags.entry).join(' ')} ${JSON.stringify(env)}: ${summary.requestsPerSecond} requests/s at ${flags.connections} connections for ${flags.duration} s (profiled, so slower than the bench)`)
   say('CPU time by package and service file, start-up included, idle excluded; each sample charged to the innermost one on its stack:')
   for (const [owner, value] of totals.slice(0, 20)) say(`  ${owner.padEnd(48)} ${value.toFixed(0).padStart(7)} ms  ${((value / sum) * 100).toFixed(1).padStart(5)} %`)
   say(`  ${'total'.padEnd(48)} ${sum.toFixed(0).padStart(7)} ms`)
