@@ -26,6 +26,7 @@ npm install --silent --no-audit --no-fund \
 mkdir entries dist
 echo '{ "type": "module" }' > dist/package.json
 # Each entry writes one line, with the CPU used so far, once its SDK has started.
+# shellcheck disable=SC2016 # JavaScript, not shell
 report='const cpu = process.cpuUsage()
 process.stdout.write(`${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000 })}\n`, () => process.exit(0))'
 parts="import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'

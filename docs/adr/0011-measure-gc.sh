@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # ADR 0011's measurement: what V8's garbage collector does while the service
-# serves load, with the young generation Node sizes for a 512 MiB instance and
-# with the service's own --max-semi-space-size=8. Each run starts a fresh
+# serves load, with the young generation Node sizes for a 512 MiB instance
+# (semi-spaces of 1 MiB, per Node's documentation), with the bench's 2 MiB
+# (bench/lib/target-process.ts), and with the service's own
+# --max-semi-space-size=8. Each run starts a fresh
 # server with --trace-gc, pinned to the last CPU (autocannon gets the others),
-# sends 2 s of warm-up and then DURATION s of load at 80 connections, and
+# sends 2 s of warm-up and then DURATION s of load at CONNECTIONS, and
 # counts the GCs of the measured part: scavenges and full (mark-compact) GCs
 # per 10,000 requests, the main thread's GC pauses in µs per request, and the
 # bytes allocated per request (from the heap sizes before and after each GC).
 # Bare Fastify, the service's default config and its OTLP 10 % config (to a
 # local sink, bench/otlp-sink.ts) each get RUNS fresh servers per heap.
-# Usage: npm run build && docs/adr/0011-measure-gc.sh [RUNS] [DURATION]   (default 3 runs of 5 s)
+# Servers get PATH and the variables named here, nothing else from the caller's
+# environment, so a shell with OTEL_* or K_SERVICE set does not change them.
+# Usage: npm run build && docs/adr/0011-measure-gc.sh [RUNS] [DURATION] [CONNECTIONS]
+#        (default 3 runs of 5 s at 80 connections; needs 2 CPUs, taskset and curl)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 PATH="$ROOT/node_modules/.bin:$PATH"
 RUNS="${1:-3}"
 DURATION="${2:-5}"
+CONNECTIONS="${3:-80}"
+if [ "$(nproc)" -lt 2 ]; then echo "0011-measure-gc.sh: needs 2 CPUs, one for the server and one for autocannon" >&2; exit 1; fi
 LAST_CPU=$(($(nproc) - 1))
-HEAP_512="--max-semi-space-size=2 --max-old-space-size=256" # as bench/lib/target-process.ts
+NODE_512="--max-semi-space-size=1 --max-old-space-size=256"  # Node's own for a 512 MiB limit
+BENCH_512="--max-semi-space-size=2 --max-old-space-size=256" # bench/lib/target-process.ts
 WORK="$(mktemp -d)"
 SINK_PID=""
 SERVER_PID=""
@@ -33,7 +41,8 @@ mkfifo "$WORK/sink-in"
 node bench/otlp-sink.ts < "$WORK/sink-in" > "$WORK/sink-out" &
 SINK_PID=$!
 exec 3> "$WORK/sink-in"
-until grep -q port "$WORK/sink-out" 2>/dev/null; do sleep 0.1; done
+for _ in $(seq 100); do grep -q port "$WORK/sink-out" && break; sleep 0.1; done
+grep -q port "$WORK/sink-out" || { echo "0011-measure-gc.sh: the OTLP sink did not start" >&2; exit 1; }
 SINK="http://127.0.0.1:$(sed 's/.*"port":\([0-9]*\).*/\1/' "$WORK/sink-out")"
 
 free_port () {
@@ -47,13 +56,18 @@ measure () {
   local port
   port=$(free_port)
   # shellcheck disable=SC2086 # the heap flags are words
-  env "$@" PORT="$port" HOST=127.0.0.1 taskset -c "$LAST_CPU" node $heap --trace-gc "$entry" > "$WORK/gc" 2>&1 &
+  env -i PATH="$PATH" "$@" PORT="$port" HOST=127.0.0.1 taskset -c "$LAST_CPU" node $heap --trace-gc "$entry" > "$WORK/gc" 2>&1 &
   SERVER_PID=$!
-  until curl -sf "http://127.0.0.1:$port/" > /dev/null; do sleep 0.1; done
-  taskset -c "0-$((LAST_CPU - 1))" autocannon -c 80 -d 2 "http://127.0.0.1:$port/" > /dev/null 2>&1
+  for _ in $(seq 150); do
+    curl -sf "http://127.0.0.1:$port/" > /dev/null && break
+    kill -0 "$SERVER_PID" 2> /dev/null || break
+    sleep 0.1
+  done
+  curl -sf "http://127.0.0.1:$port/" > /dev/null || { echo "0011-measure-gc.sh: $label did not answer on :$port" >&2; cat "$WORK/gc" >&2; exit 1; }
+  taskset -c "0-$((LAST_CPU - 1))" autocannon -c "$CONNECTIONS" -d 2 "http://127.0.0.1:$port/" > /dev/null 2>&1
   local from
   from=$(wc -l < "$WORK/gc")
-  taskset -c "0-$((LAST_CPU - 1))" autocannon -j -c 80 -d "$DURATION" "http://127.0.0.1:$port/" 2> /dev/null > "$WORK/load"
+  taskset -c "0-$((LAST_CPU - 1))" autocannon -j -c "$CONNECTIONS" -d "$DURATION" "http://127.0.0.1:$port/" 2> /dev/null > "$WORK/load"
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2> /dev/null || true
   SERVER_PID=""
@@ -74,8 +88,8 @@ measure () {
     })' "$WORK/load" "$label"
 }
 
-for heap in "$HEAP_512" "$HEAP_512 --max-semi-space-size=8"; do
-  echo "node $heap"
+for heap in "$NODE_512" "$BENCH_512" "$BENCH_512 --max-semi-space-size=8"; do
+  echo "node $heap, $CONNECTIONS connections"
   for _ in $(seq "$RUNS"); do
     measure '  Fastify (bare)' bench/baseline-fastify.ts "$heap"
     measure '  service' dist/server.js "$heap"

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -25,10 +25,17 @@ describe('bench helpers', () => {
   it('when the bench starts the service, then it gives node the flags of the build\'s own npm start', () => {
     expect(serviceArgs(process.cwd())).toStrictEqual(['--max-semi-space-size=8', 'dist/server.js'])
     const older = mkdtempSync(join(tmpdir(), 'bench-service-args-'))
-    writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start: 'exec node dist/server.js' } }))
-    expect(serviceArgs(older, join(older, 'dist/server.js'))).toStrictEqual([join(older, 'dist/server.js')])
-    writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start: 'node dist/server.js' } }))
-    expect(() => serviceArgs(older)).toThrow(`${older}/package.json: the start script is not "exec node [flags] dist/server.js": node dist/server.js`)
+    try {
+      const withStart = (start: string) => writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start } }))
+      withStart('exec node dist/server.js')
+      expect(serviceArgs(older, join(older, 'dist/server.js'))).toStrictEqual([join(older, 'dist/server.js')])
+      withStart('node dist/server.js') // e2cafa5 and older: no exec
+      expect(serviceArgs(older)).toStrictEqual(['dist/server.js'])
+      withStart('node -r ./preload.js dist/server.js')
+      expect(() => serviceArgs(older)).toThrow(`${older}/package.json: the start script is not "exec node [--flags] dist/server.js": node -r ./preload.js dist/server.js`)
+    } finally {
+      rmSync(older, { recursive: true, force: true })
+    }
   })
 
   it('when a frame comes from a file, then it is charged to its package or to the service', () => {

@@ -29,6 +29,14 @@ describe('project files', () => {
     expect(read('.nvmrc').trim()).toBe('24')
     expect(pkg.devDependencies.node).toMatch(/^\^24\./)
   })
+
+  it('when the image starts the service, then it runs node with the same flags as npm start (ADR 0011)', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+    const dockerfile = read('Dockerfile')
+    const exec = (instruction: string) => JSON.parse(new RegExp(`^${instruction} (\\[.*\\])$`, 'm').exec(dockerfile)?.[1] ?? '[]') as string[]
+    expect(exec('ENTRYPOINT')).toStrictEqual(['/nodejs/bin/node'])
+    expect(['exec', 'node', ...exec('CMD')].join(' ')).toBe(pkg.scripts.start)
+  })
 })
 
 describe('.env.example', () => {
@@ -43,11 +51,5 @@ describe('.env.example', () => {
     expect(pkg.scripts.dev).toContain('--env-file-if-exists=.env')
     // `exec`: npm's signals go to the server itself (test/scripts/npm-start.test.ts).
     expect(pkg.scripts.start).toBe('exec node --max-semi-space-size=8 dist/server.js')
-  })
-
-  it('when the image starts the service, then it gives node the same flags as npm start', () => {
-    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
-    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1]
-    expect(['exec', 'node', ...JSON.parse(cmd ?? '[]') as string[]].join(' ')).toBe(pkg.scripts.start)
   })
 })
