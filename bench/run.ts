@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { svgChart } from './lib/chart.ts'
 import { pinningNote } from './lib/cpu-pinning.ts'
@@ -58,7 +57,7 @@ function say (line: string): void {
 
 const sink = await startSink()
 const cacheRoot = await mkdtemp(join(tmpdir(), 'bench-compile-cache-'))
-const targets = benchTargets(fileURLToPath(new URL('..', import.meta.url)), sink.url)
+const targets = benchTargets(sink.url)
 const results = new Map<string, TargetResults>(targets.map((t) => [t.name, { name: t.name, coldStartsMs: [], cachedColdStartsMs: [], rounds: [] }]))
 const resultsOf = (name: string) => results.get(name) as TargetResults
 

@@ -10,8 +10,6 @@ import { serviceArgs } from './targets.ts'
 // Writes the generated part of docs/benchmarks.md (between the markers, so the
 // hand-written analysis around it survives a re-run) and docs/benchmarks.svg.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
 const SVG = fileURLToPath(new URL('../../docs/benchmarks.svg', import.meta.url))
 const START = '<!-- bench:results:start (written by npm run bench; edits here are lost) -->'
@@ -60,7 +58,7 @@ function generated (run: BenchRun): string {
     `Measured ${run.startedAt.toISOString()} to ${run.finishedAt.toISOString()} with \`${run.command}\`.`,
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; load average before the run: ${machine.loadAverage} (1, 5, 15 min).`,
-    `- Node ${process.version}, ${process.platform}/${process.arch}; servers and autocannon on 127.0.0.1, ${run.pinning}. Every server is started as \`node ${CLOUD_RUN_512_MIB_HEAP.join(' ')} …\`, the V8 heap Node gives a 512 MiB Cloud Run instance; the service's own flags follow, as \`npm start\` and its image give them (\`node ${CLOUD_RUN_512_MIB_HEAP.join(' ')} ${serviceArgs(ROOT).join(' ')}\`; a later flag wins); its stdout is a pipe the bench reads and counts.`,
+    `- Node ${process.version}, ${process.platform}/${process.arch}; servers and autocannon on 127.0.0.1, ${run.pinning}. Every server is started as \`node ${CLOUD_RUN_512_MIB_HEAP.join(' ')} …\`, the V8 heap Node gives a 512 MiB Cloud Run instance; the service's own flags follow, as \`npm start\` and its image give them (\`node ${CLOUD_RUN_512_MIB_HEAP.join(' ')} ${serviceArgs().join(' ')}\`; a later flag wins); its stdout is a pipe the bench reads and counts.`,
     `- ${settings.coldStarts} cold starts per target without a compile cache and ${settings.coldStarts} with one; ${settings.rounds} rounds of ${settings.warmupSeconds} s warm-up (dropped), then ${settings.durationSeconds} s at each of ${settings.connections.join(' and ')} connections (ledger steps at ${settings.connections[0]} only); targets interleaved, one running at a time, each round starting with the next one. Ratios are taken round by round against bare Fastify's, and the median shown. Idle RSS is read ${settings.idleSettleMs} ms after the first 200; RSS after load, after the round's last load.`,
     `- ${run.exported}`,
     '',

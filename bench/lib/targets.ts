@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Target } from './target-process.ts'
 
 // The servers `npm run bench` measures, and how the cost ledger reads them.
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
 /**
- * `node`'s arguments for the service built in `root`, as its `npm start`
+ * `node`'s arguments for the service built in `root` (this checkout by
+ * default), as its `npm start`
  * runs it: package.json's start script is `exec node [flags] dist/server.js`,
  * and the Dockerfile's ENTRYPOINT and CMD give the same command
  * (test/unit/project-files.test.ts). Builds from before a flag was added run
  * without it, and older ones had no `exec` (npm run bench:compare).
  */
-export function serviceArgs (root: string, entry = 'dist/server.js'): string[] {
+export function serviceArgs (root = ROOT, entry = 'dist/server.js'): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
   const flags = /^(?:exec )?node ((?:--\S+ )*)dist\/server\.js$/.exec(scripts.start)?.[1]
   if (flags === undefined) throw new Error(`${root}/package.json: the start script is not "exec node [--flags] dist/server.js": ${scripts.start}`)
@@ -45,8 +49,8 @@ export interface BenchTarget extends Target {
 /** Every switch the ledger's service steps turn off, one by one. */
 const OFF = { OTEL_SDK_DISABLED: 'true', LOG_REQUESTS: 'false', SHED_EVENT_LOOP_DELAY_MS: '0' }
 
-export function benchTargets (root: string, sinkUrl: string): BenchTarget[] {
-  const args = serviceArgs(root)
+export function benchTargets (sinkUrl: string): BenchTarget[] {
+  const args = serviceArgs()
   const service = (name: string, env: Record<string, string>, more: Partial<BenchTarget> = {}): BenchTarget =>
     ({ name, args, env, headline: false, coldStart: false, compileCache: false, ...more })
   return [

@@ -23,7 +23,7 @@ describe('bench helpers', () => {
   })
 
   it('when the bench starts the service, then it gives node the flags of the build\'s own npm start', () => {
-    expect(serviceArgs(process.cwd())).toStrictEqual(['--max-semi-space-size=8', 'dist/server.js'])
+    expect(serviceArgs()).toStrictEqual(['--max-semi-space-size=8', 'dist/server.js'])
     const older = mkdtempSync(join(tmpdir(), 'bench-service-args-'))
     try {
       const withStart = (start: string) => writeFileSync(join(older, 'package.json'), JSON.stringify({ scripts: { start } }))
